@@ -1,0 +1,222 @@
+package io.ssebroker.codec;
+
+import io.netty.buffer.ByteBuf;
+import org.agrona.DirectBuffer;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes one event into a single HTTP/1.1 chunk carrying the SSE fields, so the same bytes can be
+ * written to every HTTP/1.1 subscriber and the payload sliced out for HTTP/2 DATA frames.
+ *
+ * <pre>
+ *   +----------------+---------------------------------------------------+------+
+ *   | hex(len) CR LF | id: N LF [event: E LF] data: line LF ... LF        | CR LF|
+ *   +----------------+---------------------------------------------------+------+
+ *   |<- header ----->|<-------------------- payload (len bytes) -------->|
+ * </pre>
+ *
+ * A payload's CR, LF and CRLF each end a {@code data:} line, which is how the WHATWG parser splits
+ * them when it re-joins the lines with LF; a trailing line break yields an empty last line so the
+ * re-joined data keeps it.
+ * <p>
+ * <b>Threading:</b> an instance holds a scratch {@link ByteBuffer} view, so it is confined to one
+ * thread (the sequencer). The static helpers are thread-safe.
+ */
+public final class SseFrameEncoder
+{
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final byte[] ID_PREFIX = "id: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private final ByteBuffer sourceView;
+
+    /**
+     * @param source the direct buffer event fields are read from (the ingest ring's memory).
+     */
+    public SseFrameEncoder(final DirectBuffer source)
+    {
+        final ByteBuffer backing = source.byteBuffer();
+        if (null == backing)
+        {
+            throw new IllegalArgumentException("source must be backed by a ByteBuffer");
+        }
+        this.sourceView = backing.duplicate();
+    }
+
+    /**
+     * Number of payload bytes (without chunk framing) for an event.
+     */
+    public static int payloadLength(
+        final long id, final int eventLength, final DirectBuffer data, final int dataIndex, final int dataLength)
+    {
+        int length = ID_PREFIX.length + decimalDigits(id) + 1;
+        if (eventLength > 0)
+        {
+            length += EVENT_PREFIX.length + eventLength + 1;
+        }
+        int lines = 1;
+        int terminatorBytes = 0;
+        final int end = dataIndex + dataLength;
+        for (int i = dataIndex; i < end; i++)
+        {
+            final byte b = data.getByte(i);
+            if (LF == b)
+            {
+                lines++;
+                terminatorBytes++;
+            }
+            else if (CR == b)
+            {
+                lines++;
+                terminatorBytes++;
+                if (i + 1 < end && LF == data.getByte(i + 1))
+                {
+                    terminatorBytes++;
+                    i++;
+                }
+            }
+        }
+        length += lines * (DATA_PREFIX.length + 1) + (dataLength - terminatorBytes);
+        return length + 1;
+    }
+
+    /**
+     * Length of the chunk header ({@code hex CR LF}) for a payload of the given length.
+     */
+    public static int chunkHeaderLength(final int payloadLength)
+    {
+        return hexDigits(payloadLength) + 2;
+    }
+
+    /**
+     * Total frame length: chunk header, payload and the closing CR LF.
+     */
+    public static int frameLength(final int payloadLength)
+    {
+        return chunkHeaderLength(payloadLength) + payloadLength + 2;
+    }
+
+    /**
+     * Writes the whole chunk into {@code dst} at its writer index.
+     *
+     * @param payloadLength as returned by {@link #payloadLength}.
+     */
+    public void encode(
+        final ByteBuf dst,
+        final long id,
+        final DirectBuffer source,
+        final int eventIndex,
+        final int eventLength,
+        final int dataIndex,
+        final int dataLength,
+        final int payloadLength)
+    {
+        final int start = dst.writerIndex();
+        writeHex(dst, payloadLength);
+        dst.writeByte(CR).writeByte(LF);
+        final int payloadStart = dst.writerIndex();
+
+        dst.writeBytes(ID_PREFIX);
+        writeDecimal(dst, id);
+        dst.writeByte(LF);
+        if (eventLength > 0)
+        {
+            dst.writeBytes(EVENT_PREFIX);
+            copy(dst, eventIndex, eventLength);
+            dst.writeByte(LF);
+        }
+
+        final int end = dataIndex + dataLength;
+        int lineStart = dataIndex;
+        for (int i = dataIndex; i < end; i++)
+        {
+            final byte b = source.getByte(i);
+            if (LF == b || CR == b)
+            {
+                writeDataLine(dst, lineStart, i - lineStart);
+                if (CR == b && i + 1 < end && LF == source.getByte(i + 1))
+                {
+                    i++;
+                }
+                lineStart = i + 1;
+            }
+        }
+        writeDataLine(dst, lineStart, end - lineStart);
+        dst.writeByte(LF);
+
+        if (dst.writerIndex() - payloadStart != payloadLength)
+        {
+            throw new IllegalStateException(
+                "encoded payload length " + (dst.writerIndex() - payloadStart) + " != computed " + payloadLength +
+                " (frame starts at " + start + ")");
+        }
+        dst.writeByte(CR).writeByte(LF);
+    }
+
+    private void writeDataLine(final ByteBuf dst, final int index, final int length)
+    {
+        dst.writeBytes(DATA_PREFIX);
+        copy(dst, index, length);
+        dst.writeByte(LF);
+    }
+
+    private void copy(final ByteBuf dst, final int index, final int length)
+    {
+        if (length > 0)
+        {
+            final ByteBuffer view = sourceView;
+            view.limit(index + length).position(index);
+            dst.writeBytes(view);
+        }
+    }
+
+    /**
+     * Count of decimal digits of a non-negative long.
+     */
+    public static int decimalDigits(final long value)
+    {
+        long v = value;
+        int digits = 1;
+        while (v >= 10)
+        {
+            v /= 10;
+            digits++;
+        }
+        return digits;
+    }
+
+    /**
+     * Writes a non-negative long in decimal ASCII without allocating.
+     */
+    public static void writeDecimal(final ByteBuf dst, final long value)
+    {
+        final int digits = decimalDigits(value);
+        final int start = dst.writerIndex();
+        dst.ensureWritable(digits);
+        long v = value;
+        for (int i = start + digits - 1; i >= start; i--)
+        {
+            dst.setByte(i, '0' + (int)(v % 10));
+            v /= 10;
+        }
+        dst.writerIndex(start + digits);
+    }
+
+    private static int hexDigits(final int value)
+    {
+        return 0 == value ? 1 : (35 - Integer.numberOfLeadingZeros(value)) / 4;
+    }
+
+    private static void writeHex(final ByteBuf dst, final int value)
+    {
+        for (int shift = (hexDigits(value) - 1) * 4; shift >= 0; shift -= 4)
+        {
+            dst.writeByte(HEX[(value >>> shift) & 0xF]);
+        }
+    }
+}

@@ -1,0 +1,695 @@
+package io.ssebroker.fanout;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.ssebroker.codec.SseControlFrames;
+import io.ssebroker.log.EventLog;
+import io.ssebroker.log.Topic;
+import io.ssebroker.log.TopicRegistry;
+
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Writes newly sequenced events to the subscribers of one event loop.
+ *
+ * <h2>Data path</h2>
+ * <pre>
+ *   sequencer ── publish ──► wake() ── one task per batch ──► drain():
+ *      1. apply log entries: APPEND into this loop's TopicHistory, remember trims
+ *      2. mark the subscribers of every topic that grew
+ *      3. each marked cursor writes retained duplicates of the shared frames, no flush
+ *      4. flush each touched channel once
+ *      5. apply trims (after delivery, so a batch larger than the history still reaches everyone
+ *         who is keeping up)
+ * </pre>
+ *
+ * <h2>Back pressure and eviction</h2>
+ * A cursor whose sink is not writable stops advancing and is marked stalled; it resumes on
+ * {@link #onWritable}. {@link #onTimer} evicts a cursor stalled for longer than the grace period
+ * ({@link EvictionReason#SLOW}); a cursor whose next event has been trimmed is evicted at once
+ * ({@link EvictionReason#LAPPED}) unless every topic it lost belongs to a conflated topic, in which
+ * case it skips to the newest event of that topic and the skip is counted.
+ *
+ * <h2>Reference counting</h2>
+ * The loop owns one reference per APPEND entry (see {@link EventLog}); histories release it on trim;
+ * sinks receive {@code retainedDuplicate()}s and own those.
+ * <p>
+ * <b>Threading:</b> everything except {@link #wake()} runs on the event loop given as executor.
+ */
+public final class LoopFanOut
+{
+    /** Value of a resume id that is absent. */
+    public static final String NO_RESUME = null;
+
+    private static final int WRITTEN_LAPPED = -1;
+
+    private final EventLog log;
+    private final int reader;
+    private final TopicRegistry topics;
+    private final Executor executor;
+    private final ByteBufAllocator alloc;
+    private final long epochId;
+    private final int maxBatch;
+    private final long graceNs;
+    private final long heartbeatNs;
+    private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final Runnable drainTask = this::runDrain;
+
+    private TopicHistory[] histories = new TopicHistory[64];
+    private SubscriberCursor[][] subscribersByTopic = new SubscriberCursor[64][];
+    private int[] subscriberCounts = new int[64];
+    private boolean[] topicDirty = new boolean[64];
+    private int[] dirtyTopics = new int[64];
+    private int dirtyTopicCount;
+
+    private SubscriberCursor[] all = new SubscriberCursor[64];
+    private int allCount;
+    private SubscriberCursor[] dirty = new SubscriberCursor[64];
+    private int dirtyCount;
+
+    private int[] trimTopics = new int[64];
+    private long[] trimIds = new long[64];
+    private int trimCount;
+
+    private long appliedHeadId;
+    private final FanOutStats stats = new FanOutStats();
+
+    public LoopFanOut(
+        final EventLog log,
+        final int reader,
+        final TopicRegistry topics,
+        final Executor executor,
+        final ByteBufAllocator alloc,
+        final long epochId,
+        final int maxBatch,
+        final long graceNs,
+        final long heartbeatNs)
+    {
+        this.log = log;
+        this.reader = reader;
+        this.topics = topics;
+        this.executor = executor;
+        this.alloc = alloc;
+        this.epochId = epochId;
+        this.maxBatch = maxBatch;
+        this.graceNs = graceNs;
+        this.heartbeatNs = heartbeatNs;
+        this.appliedHeadId = epochId - 1;
+    }
+
+    public FanOutStats stats()
+    {
+        return stats;
+    }
+
+    public int subscriberCount()
+    {
+        return allCount;
+    }
+
+    /**
+     * Schedules a drain on the loop unless one is already pending. Any thread.
+     */
+    public void wake()
+    {
+        if (wakePending.compareAndSet(false, true))
+        {
+            executor.execute(drainTask);
+        }
+    }
+
+    private void runDrain()
+    {
+        // Clear before draining: a publish after our read of the log schedules another drain.
+        wakePending.set(false);
+        drain(System.nanoTime());
+        if (log.published() > log.consumed(reader))
+        {
+            wake();
+        }
+    }
+
+    /**
+     * Applies up to a batch of log entries and delivers them.
+     *
+     * @return number of log entries applied.
+     */
+    public int drain(final long nowNs)
+    {
+        final EventLog log = this.log;
+        final long published = log.published();
+        final long consumed = log.consumed(reader);
+        final long limit = Math.min(published, consumed + maxBatch);
+        if (limit <= consumed)
+        {
+            return 0;
+        }
+
+        for (long s = consumed; s < limit; s++)
+        {
+            final int topic = log.topic(s);
+            ensureTopic(topic);
+            if (EventLog.APPEND == log.kind(s))
+            {
+                final long id = log.id(s);
+                histories[topic].append(id, log.frame(s));
+                appliedHeadId = id;
+                if (!topicDirty[topic])
+                {
+                    topicDirty[topic] = true;
+                    dirtyTopics[dirtyTopicCount++] = topic;
+                }
+                final long trimUpTo = log.trimUpToId(s);
+                if (trimUpTo >= 0)
+                {
+                    addTrim(topic, trimUpTo);
+                }
+            }
+            else
+            {
+                addTrim(topic, log.trimUpToId(s));
+            }
+        }
+        // Release: our frame references are taken; the sequencer may reuse these slots.
+        log.consumed(reader, limit);
+
+        for (int i = 0, n = dirtyTopicCount; i < n; i++)
+        {
+            final int topic = dirtyTopics[i];
+            topicDirty[topic] = false;
+            final SubscriberCursor[] subscribers = subscribersByTopic[topic];
+            for (int j = 0, m = subscriberCounts[topic]; j < m; j++)
+            {
+                markDirty(subscribers[j]);
+            }
+        }
+        dirtyTopicCount = 0;
+
+        writeDirty(nowNs);
+        applyTrims();
+        return (int)(limit - consumed);
+    }
+
+    private void writeDirty(final long nowNs)
+    {
+        final SubscriberCursor[] dirty = this.dirty;
+        final int count = dirtyCount;
+        long delivered = 0;
+        for (int i = 0; i < count; i++)
+        {
+            final SubscriberCursor cursor = dirty[i];
+            final int written = write(cursor, nowNs);
+            if (WRITTEN_LAPPED == written)
+            {
+                evict(cursor, EvictionReason.LAPPED);
+            }
+            else
+            {
+                delivered += written;
+            }
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final SubscriberCursor cursor = dirty[i];
+            dirty[i] = null;
+            cursor.dirty = false;
+            if (cursor.needsFlush && !cursor.closed)
+            {
+                cursor.needsFlush = false;
+                cursor.sink.flush();
+            }
+        }
+        dirtyCount = 0;
+        stats.deliveries += delivered;
+    }
+
+    /**
+     * Writes what the cursor can take.
+     *
+     * @return events written, or {@link #WRITTEN_LAPPED} when history no longer holds what it needs.
+     */
+    private int write(final SubscriberCursor cursor, final long nowNs)
+    {
+        if (cursor.closed)
+        {
+            return 0;
+        }
+        final int[] topics = cursor.topics;
+        final long[] positions = cursor.positions;
+        final SubscriberSink sink = cursor.sink;
+        long lastSentId = cursor.lastSentId;
+        int written = 0;
+
+        for (int i = 0; i < topics.length; i++)
+        {
+            final TopicHistory history = histories[topics[i]];
+            if (positions[i] < history.tail())
+            {
+                if (history.evictedUpToId() > lastSentId && !skipLappedSlowPath(cursor, i, history))
+                {
+                    return WRITTEN_LAPPED;
+                }
+                positions[i] = Math.max(positions[i], history.tail());
+            }
+        }
+
+        if (1 == topics.length)
+        {
+            final TopicHistory history = histories[topics[0]];
+            long position = positions[0];
+            final long head = history.head();
+            while (position < head)
+            {
+                final long id = history.id(position);
+                if (id > lastSentId)
+                {
+                    if (!sink.isWritable())
+                    {
+                        break;
+                    }
+                    sink.write(history.frame(position).retainedDuplicate());
+                    lastSentId = id;
+                    written++;
+                }
+                position++;
+            }
+            positions[0] = position;
+        }
+        else
+        {
+            while (true)
+            {
+                int next = -1;
+                long nextId = Long.MAX_VALUE;
+                for (int i = 0; i < topics.length; i++)
+                {
+                    final TopicHistory history = histories[topics[i]];
+                    final long position = positions[i];
+                    if (position < history.head())
+                    {
+                        final long id = history.id(position);
+                        if (id < nextId)
+                        {
+                            nextId = id;
+                            next = i;
+                        }
+                    }
+                }
+                if (next < 0)
+                {
+                    break;
+                }
+                if (nextId > lastSentId)
+                {
+                    if (!sink.isWritable())
+                    {
+                        break;
+                    }
+                    sink.write(histories[topics[next]].frame(positions[next]).retainedDuplicate());
+                    lastSentId = nextId;
+                    written++;
+                }
+                positions[next]++;
+            }
+        }
+
+        cursor.lastSentId = lastSentId;
+        if (written > 0)
+        {
+            cursor.needsFlush = true;
+            cursor.lastWriteNs = nowNs;
+        }
+        if (!sink.isWritable())
+        {
+            if (0 == cursor.stalledSinceNs)
+            {
+                cursor.stalledSinceNs = nowNs;
+                stats.stalls++;
+            }
+        }
+        return written;
+    }
+
+    private boolean skipLappedSlowPath(final SubscriberCursor cursor, final int i, final TopicHistory history)
+    {
+        final Topic topic = topics.byIndex(cursor.topics[i]);
+        if (!topic.policy().conflate() || history.head() == history.tail())
+        {
+            return false;
+        }
+        // Conflation: the newest value of the topic stands for everything the subscriber missed.
+        cursor.positions[i] = history.head() - 1;
+        stats.conflations++;
+        return true;
+    }
+
+    /**
+     * Registers a subscriber, tells it in-band when its resume point cannot be honoured, and writes
+     * what history holds for it. The caller has already written the response headers and preamble.
+     *
+     * @param topicIndexes distinct topic indexes.
+     * @param lastEventId  the client's {@code Last-Event-ID} as sent, or null.
+     * @return the cursor, to pass to {@link #onWritable} and {@link #remove}.
+     */
+    public SubscriberCursor subscribe(
+        final int[] topicIndexes, final String lastEventId, final SubscriberSink sink, final long nowNs)
+    {
+        // Bring this loop up to date first, so the replay below covers everything sequenced so far.
+        while (drain(nowNs) > 0)
+        {
+            // applies and delivers pending entries in batches
+        }
+        for (final int topic : topicIndexes)
+        {
+            ensureTopic(topic);
+        }
+        final long headId = log.headId();
+        long lastSentId = headId;
+        String resetReason = null;
+        if (null != lastEventId)
+        {
+            final long requested = parseId(lastEventId);
+            if (requested < 0)
+            {
+                resetReason = "malformed-id";
+                lastSentId = -1;
+            }
+            else if (requested < epochId - 1)
+            {
+                resetReason = "unknown-epoch";
+                lastSentId = -1;
+            }
+            else if (requested > headId)
+            {
+                resetReason = "future-id";
+                lastSentId = -1;
+            }
+            else
+            {
+                lastSentId = requested;
+                for (final int topic : topicIndexes)
+                {
+                    if (histories[topic].evictedUpToId() > requested)
+                    {
+                        resetReason = "history-truncated";
+                        break;
+                    }
+                }
+            }
+        }
+
+        final SubscriberCursor cursor = new SubscriberCursor(topicIndexes, sink, lastSentId, nowNs);
+        for (int i = 0; i < topicIndexes.length; i++)
+        {
+            cursor.positions[i] = histories[topicIndexes[i]].positionAfter(lastSentId);
+        }
+        if (null != resetReason)
+        {
+            long oldest = Long.MAX_VALUE;
+            for (final int topic : topicIndexes)
+            {
+                final long id = histories[topic].oldestId();
+                if (id >= 0)
+                {
+                    oldest = Math.min(oldest, id);
+                }
+            }
+            sink.write(SseControlFrames.reset(
+                alloc, resetReason, lastEventId, Long.MAX_VALUE == oldest ? -1 : oldest, headId));
+            stats.resets++;
+        }
+        register(cursor);
+        write(cursor, nowNs);
+        cursor.needsFlush = false;
+        sink.flush();
+        return cursor;
+    }
+
+    /**
+     * Resumes a cursor whose sink became writable again.
+     */
+    public void onWritable(final SubscriberCursor cursor, final long nowNs)
+    {
+        if (cursor.closed)
+        {
+            return;
+        }
+        cursor.stalledSinceNs = 0;
+        final int written = write(cursor, nowNs);
+        if (WRITTEN_LAPPED == written)
+        {
+            evict(cursor, EvictionReason.LAPPED);
+            return;
+        }
+        stats.deliveries += written;
+        if (cursor.needsFlush)
+        {
+            cursor.needsFlush = false;
+            cursor.sink.flush();
+        }
+    }
+
+    /**
+     * Periodic duty: evicts subscribers stalled past the grace period and sends heartbeats on idle
+     * streams. Call about once a second.
+     */
+    public void onTimer(final long nowNs)
+    {
+        for (int i = allCount - 1; i >= 0; i--)
+        {
+            final SubscriberCursor cursor = all[i];
+            if (0 != cursor.stalledSinceNs)
+            {
+                if (nowNs - cursor.stalledSinceNs - graceNs > 0)
+                {
+                    evict(cursor, EvictionReason.SLOW);
+                }
+            }
+            else if (nowNs - cursor.lastWriteNs - heartbeatNs >= 0)
+            {
+                cursor.lastWriteNs = nowNs;
+                cursor.sink.write(SseControlFrames.heartbeat());
+                cursor.sink.flush();
+                stats.heartbeats++;
+            }
+        }
+    }
+
+    /**
+     * Unregisters a subscriber whose stream ended (client went away). Idempotent.
+     */
+    public void remove(final SubscriberCursor cursor)
+    {
+        if (cursor.closed)
+        {
+            return;
+        }
+        cursor.closed = true;
+        final int[] topics = cursor.topics;
+        for (int i = 0; i < topics.length; i++)
+        {
+            final int topic = topics[i];
+            final SubscriberCursor[] subscribers = subscribersByTopic[topic];
+            final int slot = cursor.slots[i];
+            final int last = --subscriberCounts[topic];
+            final SubscriberCursor moved = subscribers[last];
+            subscribers[slot] = moved;
+            subscribers[last] = null;
+            if (moved != cursor)
+            {
+                final int[] movedTopics = moved.topics;
+                for (int k = 0; k < movedTopics.length; k++)
+                {
+                    if (movedTopics[k] == topic)
+                    {
+                        moved.slots[k] = slot;
+                        break;
+                    }
+                }
+            }
+        }
+        final int lastAll = --allCount;
+        final SubscriberCursor movedAll = all[lastAll];
+        all[cursor.allIndex] = movedAll;
+        movedAll.allIndex = cursor.allIndex;
+        all[lastAll] = null;
+        cursor.allIndex = -1;
+    }
+
+    /**
+     * Ends every stream (shutdown).
+     */
+    public void closeAll(final EvictionReason reason)
+    {
+        for (int i = allCount - 1; i >= 0; i--)
+        {
+            evict(all[i], reason);
+        }
+    }
+
+    /**
+     * Releases every frame reference this loop holds: its histories and log entries it has not
+     * applied. Call once, on the loop, after the sequencer has stopped.
+     */
+    public void release()
+    {
+        final long published = log.published();
+        for (long s = log.consumed(reader); s < published; s++)
+        {
+            if (EventLog.APPEND == log.kind(s))
+            {
+                log.frame(s).release();
+            }
+        }
+        log.consumed(reader, published);
+        for (final TopicHistory history : histories)
+        {
+            if (null != history)
+            {
+                history.close();
+            }
+        }
+    }
+
+    private void evict(final SubscriberCursor cursor, final EvictionReason reason)
+    {
+        remove(cursor);
+        stats.evictions[reason.ordinal()]++;
+        cursor.sink.close(reason);
+    }
+
+    private void register(final SubscriberCursor cursor)
+    {
+        final int[] topics = cursor.topics;
+        for (int i = 0; i < topics.length; i++)
+        {
+            final int topic = topics[i];
+            SubscriberCursor[] subscribers = subscribersByTopic[topic];
+            final int count = subscriberCounts[topic];
+            if (null == subscribers)
+            {
+                subscribers = new SubscriberCursor[4];
+                subscribersByTopic[topic] = subscribers;
+            }
+            else if (count == subscribers.length)
+            {
+                subscribers = Arrays.copyOf(subscribers, count * 2);
+                subscribersByTopic[topic] = subscribers;
+            }
+            subscribers[count] = cursor;
+            cursor.slots[i] = count;
+            subscriberCounts[topic] = count + 1;
+        }
+        if (allCount == all.length)
+        {
+            all = Arrays.copyOf(all, allCount * 2);
+        }
+        cursor.allIndex = allCount;
+        all[allCount++] = cursor;
+    }
+
+    private void markDirty(final SubscriberCursor cursor)
+    {
+        if (!cursor.dirty)
+        {
+            cursor.dirty = true;
+            if (dirtyCount == dirty.length)
+            {
+                dirty = Arrays.copyOf(dirty, dirtyCount * 2);
+            }
+            dirty[dirtyCount++] = cursor;
+        }
+    }
+
+    private void addTrim(final int topic, final long upToId)
+    {
+        if (trimCount == trimIds.length)
+        {
+            trimTopics = Arrays.copyOf(trimTopics, trimCount * 2);
+            trimIds = Arrays.copyOf(trimIds, trimCount * 2);
+        }
+        trimTopics[trimCount] = topic;
+        trimIds[trimCount] = upToId;
+        trimCount++;
+    }
+
+    private void applyTrims()
+    {
+        for (int i = 0, n = trimCount; i < n; i++)
+        {
+            histories[trimTopics[i]].trimUpTo(trimIds[i]);
+        }
+        trimCount = 0;
+    }
+
+    private void ensureTopic(final int topic)
+    {
+        if (topic >= histories.length)
+        {
+            final int capacity = Math.max(topic + 1, histories.length * 2);
+            histories = Arrays.copyOf(histories, capacity);
+            subscribersByTopic = Arrays.copyOf(subscribersByTopic, capacity);
+            subscriberCounts = Arrays.copyOf(subscriberCounts, capacity);
+            topicDirty = Arrays.copyOf(topicDirty, capacity);
+            dirtyTopics = Arrays.copyOf(dirtyTopics, capacity);
+        }
+        if (null == histories[topic])
+        {
+            histories[topic] = new TopicHistory();
+        }
+    }
+
+    /**
+     * @return the id, or -1 when the text is not a non-negative decimal integer that fits a long.
+     */
+    static long parseId(final String text)
+    {
+        final int length = text.length();
+        if (length < 1 || length > 18)
+        {
+            return -1;
+        }
+        long value = 0;
+        for (int i = 0; i < length; i++)
+        {
+            final char c = text.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    /**
+     * @return the id of the newest event this loop has applied.
+     */
+    public long appliedHeadId()
+    {
+        return appliedHeadId;
+    }
+
+    /**
+     * @return topic registry shared with the sequencer.
+     */
+    public TopicRegistry topics()
+    {
+        return topics;
+    }
+
+    /**
+     * For tests and diagnostics: retained events of a topic on this loop.
+     */
+    public int retained(final int topic)
+    {
+        return topic < histories.length && null != histories[topic] ? histories[topic].size() : 0;
+    }
+
+    ByteBuf frameForTest(final int topic, final long position)
+    {
+        return histories[topic].frame(position);
+    }
+}

@@ -1,0 +1,168 @@
+package io.ssebroker.ingest;
+
+import io.netty.buffer.ByteBuf;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.LockSupport;
+
+import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.MSG_PUBLISH;
+import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
+
+/**
+ * The bounded many-to-one ring from event loops to the sequencer (Agrona
+ * {@link ManyToOneRingBuffer}), plus the wake-up protocol for a sequencer that has parked.
+ *
+ * <h2>Back pressure</h2>
+ * {@link Producer#offer} never blocks: it returns false when the ring is full, and the caller stops
+ * reading from its publisher until a retry succeeds.
+ *
+ * <h2>Wake-up</h2>
+ * The sequencer announces it is about to park ({@link #sleeping}), issues a full fence and re-checks
+ * the ring; a producer commits, issues a full fence and then reads the flag. One of the two always
+ * sees the other (Dekker), so a committed message is never left waiting for a park timeout.
+ * <p>
+ * <b>Threading:</b> one {@link Producer} per event loop or connection; {@link #ring()} is read by the
+ * sequencer alone.
+ */
+public final class IngestRing
+{
+    private final ManyToOneRingBuffer ring;
+    private final UnsafeBuffer buffer;
+    private volatile Thread consumer;
+    private volatile boolean sleeping;
+
+    /**
+     * @param capacityBytes data capacity, a power of two.
+     */
+    public IngestRing(final int capacityBytes)
+    {
+        if (Integer.bitCount(capacityBytes) != 1 || capacityBytes < 64 * 1024)
+        {
+            throw new IllegalArgumentException(
+                "ingest.ringBytes must be a power of two of at least 65536, was " + capacityBytes);
+        }
+        this.buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH));
+        this.ring = new ManyToOneRingBuffer(buffer);
+    }
+
+    public RingBuffer ring()
+    {
+        return ring;
+    }
+
+    /**
+     * @return the largest message, header included, that fits the ring.
+     */
+    public int maxMessageLength()
+    {
+        return ring.maxMsgLength();
+    }
+
+    /**
+     * @return true when the ring holds messages not yet read by the sequencer.
+     */
+    public boolean hasMessages()
+    {
+        return ring.producerPosition() != ring.consumerPosition();
+    }
+
+    /**
+     * Sequencer side: declares the thread to wake and whether it is about to park.
+     */
+    public void consumerThread(final Thread thread)
+    {
+        this.consumer = thread;
+    }
+
+    public void sleeping(final boolean sleeping)
+    {
+        this.sleeping = sleeping;
+    }
+
+    void signalConsumer()
+    {
+        // StoreLoad between the producer's commit and its read of the flag.
+        VarHandle.fullFence();
+        if (sleeping)
+        {
+            final Thread thread = consumer;
+            if (null != thread)
+            {
+                LockSupport.unpark(thread);
+            }
+        }
+    }
+
+    /**
+     * @return a producer with its own scratch view of the ring's memory.
+     */
+    public Producer newProducer()
+    {
+        return new Producer();
+    }
+
+    /**
+     * Writes publish messages into the ring. <b>Threading:</b> confined to one thread.
+     */
+    public final class Producer
+    {
+        private final ByteBuffer view = buffer.byteBuffer().duplicate();
+
+        private Producer()
+        {
+        }
+
+        /**
+         * Copies one publish into the ring.
+         *
+         * @return true if it was taken; false if the ring is full (retry later, nothing written).
+         * @throws IllegalArgumentException if the message is larger than {@link #maxMessageLength()}.
+         */
+        public boolean offer(
+            final int sessionId,
+            final long sequence,
+            final int topicIndex,
+            final ByteBuf src,
+            final int eventIndex,
+            final int eventLength,
+            final int dataIndex,
+            final int dataLength)
+        {
+            final int length = EVENT_OFFSET + eventLength + dataLength;
+            final int index = ring.tryClaim(MSG_PUBLISH, length);
+            if (index < 0)
+            {
+                return false;
+            }
+            final UnsafeBuffer buffer = IngestRing.this.buffer;
+            buffer.putInt(index + SESSION_ID_OFFSET, sessionId);
+            buffer.putInt(index + TOPIC_OFFSET, topicIndex);
+            buffer.putLong(index + SEQUENCE_OFFSET, sequence);
+            buffer.putShort(index + EVENT_LENGTH_OFFSET, (short)eventLength);
+            copy(src, eventIndex, index + EVENT_OFFSET, eventLength);
+            copy(src, dataIndex, index + EVENT_OFFSET + eventLength, dataLength);
+            ring.commit(index);
+            signalConsumer();
+            return true;
+        }
+
+        private void copy(final ByteBuf src, final int srcIndex, final int dstIndex, final int length)
+        {
+            if (length > 0)
+            {
+                final ByteBuffer view = this.view;
+                view.limit(dstIndex + length).position(dstIndex);
+                src.getBytes(srcIndex, view);
+            }
+        }
+    }
+}

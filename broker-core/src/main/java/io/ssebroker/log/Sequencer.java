@@ -1,0 +1,187 @@
+package io.ssebroker.log;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.ssebroker.codec.SseFrameEncoder;
+import io.ssebroker.ingest.IngestRing;
+import io.ssebroker.ingest.PublisherSessions;
+import io.ssebroker.ingest.SequencerAccess;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+
+import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
+
+/**
+ * The single writer of the event log: takes publishes from the ingest ring in arrival order,
+ * assigns each the next id, encodes its SSE frame once into a pooled buffer, appends it to the
+ * {@link EventLog}, then — once per batch — publishes the log, acknowledges publishers and wakes
+ * the event loops.
+ *
+ * <pre>
+ *   IngestRing ──controlledRead──► onMessage: id = ++headId; encode; retention; log.append
+ *                                   (ABORT when the log is full: the message stays in the ring)
+ *   end of batch ─► log.publish(headId) ─► sessions: publishSequenced ─► listener.onPublished()
+ * </pre>
+ *
+ * <b>Threading:</b> every field is owned by the sequencer thread that runs {@link #doWork()}.
+ */
+public final class Sequencer implements Agent
+{
+    /** Wakes the readers of the log after a batch was published. */
+    public interface Listener
+    {
+        void onPublished();
+    }
+
+    private final IngestRing ingest;
+    private final RingBuffer ring;
+    private final EventLog log;
+    private final Retention retention;
+    private final PublisherSessions sessions;
+    private final ByteBufAllocator alloc;
+    private final Listener listener;
+    private final int batchLimit;
+    private final SseFrameEncoder encoder;
+    private final ControlledMessageHandler handler = this::onMessage;
+
+    private final SequencerAccess.Touched touched = new SequencerAccess.Touched();
+    private long headId;
+    private long appendedInBatch;
+    private long eventsSequenced;
+    private long bytesEncoded;
+
+    /**
+     * @param epochId first id of this run; the first event gets exactly this id.
+     */
+    public Sequencer(
+        final IngestRing ingest,
+        final EventLog log,
+        final TopicRegistry topics,
+        final PublisherSessions sessions,
+        final ByteBufAllocator alloc,
+        final long historyBudgetBytes,
+        final long epochId,
+        final int batchLimit,
+        final Listener listener)
+    {
+        this.ingest = ingest;
+        this.ring = ingest.ring();
+        this.log = log;
+        this.retention = new Retention(topics, historyBudgetBytes);
+        this.sessions = sessions;
+        this.alloc = alloc;
+        this.listener = listener;
+        this.batchLimit = batchLimit;
+        this.headId = epochId - 1;
+        this.encoder = new SseFrameEncoder(ring.buffer());
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "sequencer";
+    }
+
+    @Override
+    public int doWork()
+    {
+        final int read = ring.controlledRead(handler, batchLimit);
+        int work = read;
+        if (appendedInBatch > 0)
+        {
+            work += retention.enforceBudget(log);
+            log.publish(headId);
+            appendedInBatch = 0;
+            SequencerAccess.publishTouched(touched);
+            listener.onPublished();
+        }
+        else
+        {
+            // Trims deferred for lack of log capacity still need to go out.
+            final int trims = retention.enforceBudget(log);
+            if (trims > 0)
+            {
+                log.publish(headId);
+                listener.onPublished();
+                work += trims;
+            }
+        }
+        return work;
+    }
+
+    private ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (!log.hasCapacity(1))
+        {
+            return ControlledMessageHandler.Action.ABORT;
+        }
+        final int sessionId = buffer.getInt(index + SESSION_ID_OFFSET);
+        final int topic = buffer.getInt(index + TOPIC_OFFSET);
+        final long sequence = buffer.getLong(index + SEQUENCE_OFFSET);
+        final int eventLength = buffer.getShort(index + EVENT_LENGTH_OFFSET);
+        final int eventIndex = index + EVENT_OFFSET;
+        final int dataIndex = eventIndex + eventLength;
+        final int dataLength = length - EVENT_OFFSET - eventLength;
+
+        final long id = ++headId;
+        final int payloadLength = SseFrameEncoder.payloadLength(id, eventLength, buffer, dataIndex, dataLength);
+        final int frameLength = SseFrameEncoder.frameLength(payloadLength);
+        final ByteBuf frame = alloc.directBuffer(frameLength, frameLength);
+        encoder.encode(frame, id, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength);
+
+        final long trimUpTo = retention.append(topic, id, frameLength);
+        log.append(topic, id, trimUpTo, frame);
+        appendedInBatch++;
+        eventsSequenced++;
+        bytesEncoded += frameLength;
+
+        SequencerAccess.assign(sessions, touched, sessionId, sequence, id);
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /**
+     * Drains the ingest ring completely; used on shutdown after producers have stopped.
+     */
+    public void drain()
+    {
+        int guard = 0;
+        while ((ingest.hasMessages() || guard == 0) && guard < 1_000_000)
+        {
+            doWork();
+            guard++;
+        }
+    }
+
+    /** Events sequenced so far; racy read from other threads is fine for statistics. */
+    public long eventsSequenced()
+    {
+        return eventsSequenced;
+    }
+
+    public long bytesEncoded()
+    {
+        return bytesEncoded;
+    }
+
+    public long headId()
+    {
+        return headId;
+    }
+
+    public long retainedBytes()
+    {
+        return retention.totalBytes();
+    }
+
+    public long retainedEvents()
+    {
+        return retention.totalCount();
+    }
+}
