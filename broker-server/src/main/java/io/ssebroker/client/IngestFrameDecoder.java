@@ -1,0 +1,183 @@
+package io.ssebroker.client;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.CorruptedFrameException;
+
+import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.MAX_INBOUND_FRAME_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PONG;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_WELCOME;
+import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
+
+/**
+ * Decodes broker-to-publisher frames and hands their fields straight to a {@link FrameHandler}, without
+ * building message objects (an {@code ERROR} message is the only {@link String} it makes).
+ * <p>
+ * <b>Errors:</b> a frame that is not valid version 1 (length 0 or over {@link
+ * IngestFrameDescriptor#MAX_INBOUND_FRAME_BYTES}, an unknown type, a body whose length disagrees with its
+ * fields) throws {@link CorruptedFrameException}, which reaches {@code exceptionCaught} further down the
+ * pipeline; the decoder then discards everything else the connection sends.
+ * <p>
+ * <b>Reference counting:</b> {@link ByteToMessageDecoder} owns and releases the cumulated input; nothing is
+ * retained past {@link #decode}.
+ * <p>
+ * <b>Threading:</b> confined to the channel's event loop, as are the {@link FrameHandler} calls.
+ */
+public final class IngestFrameDecoder extends ByteToMessageDecoder
+{
+    /**
+     * Receives decoded frames.
+     */
+    public interface FrameHandler
+    {
+        /**
+         * {@code WELCOME}: the handshake succeeded.
+         *
+         * @param version       protocol version the broker speaks.
+         * @param maxFrameBytes largest frame length the broker accepts.
+         * @param maxDataBytes  largest publish data the broker accepts.
+         * @param maxInFlight   unanswered publish frames beyond which the broker stops reading.
+         * @param epochId       first event id of this broker run.
+         */
+        void onWelcome(int version, long maxFrameBytes, long maxDataBytes, long maxInFlight, long epochId);
+
+        /**
+         * {@code ACK}.
+         *
+         * @param firstSeq first publish frame covered.
+         * @param count    frames covered.
+         * @param firstId  event id of {@code firstSeq}.
+         */
+        void onAck(long firstSeq, long count, long firstId);
+
+        /**
+         * {@code PONG}.
+         *
+         * @param nonce the nonce of the {@code PING} it answers.
+         */
+        void onPong(long nonce);
+
+        /**
+         * {@code ERROR}.
+         *
+         * @param seq     rejected publish frame, 0 for the connection.
+         * @param code    error code.
+         * @param message reason.
+         */
+        void onError(long seq, int code, String message);
+    }
+
+    private final FrameHandler handler;
+    private boolean failed;
+
+    /**
+     * @param handler receives decoded frames on the event loop.
+     */
+    public IngestFrameDecoder(final FrameHandler handler)
+    {
+        this.handler = handler;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    {
+        if (failed)
+        {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+
+        while (in.readableBytes() >= LENGTH_FIELD_BYTES)
+        {
+            final int frameIndex = in.readerIndex();
+            final long length = in.getUnsignedInt(frameIndex);
+            if (length < TYPE_BYTES || length > MAX_INBOUND_FRAME_BYTES)
+            {
+                throw fail("frame length must be between 1 and " + MAX_INBOUND_FRAME_BYTES + ", was " + length);
+            }
+            if (in.readableBytes() < LENGTH_FIELD_BYTES + length)
+            {
+                return;
+            }
+
+            final int type = in.getByte(frameIndex + LENGTH_FIELD_BYTES);
+            final int bodyIndex = frameIndex + LENGTH_FIELD_BYTES + TYPE_BYTES;
+            final int bodyLength = (int)length - TYPE_BYTES;
+            in.readerIndex(bodyIndex + bodyLength);
+            dispatch(in, type, bodyIndex, bodyLength);
+        }
+    }
+
+    private void dispatch(final ByteBuf in, final int type, final int bodyIndex, final int bodyLength)
+    {
+        switch (type)
+        {
+            case TYPE_ACK:
+                expectBodyLength(type, bodyLength, ACK_BODY_BYTES);
+                handler.onAck(in.getLong(bodyIndex), in.getUnsignedInt(bodyIndex + 8), in.getLong(bodyIndex + 12));
+                break;
+
+            case TYPE_ERROR:
+                onErrorFrame(in, bodyIndex, bodyLength);
+                break;
+
+            case TYPE_PONG:
+                expectBodyLength(type, bodyLength, PING_BODY_BYTES);
+                handler.onPong(in.getLong(bodyIndex));
+                break;
+
+            case TYPE_WELCOME:
+                expectBodyLength(type, bodyLength, WELCOME_BODY_BYTES);
+                handler.onWelcome(
+                    in.getUnsignedByte(bodyIndex),
+                    in.getUnsignedInt(bodyIndex + 1),
+                    in.getUnsignedInt(bodyIndex + 5),
+                    in.getUnsignedInt(bodyIndex + 9),
+                    in.getLong(bodyIndex + 13));
+                break;
+
+            default:
+                throw fail("unknown frame type 0x" + Integer.toHexString(type & 0xFF));
+        }
+    }
+
+    private void onErrorFrame(final ByteBuf in, final int bodyIndex, final int bodyLength)
+    {
+        if (bodyLength < ERROR_FIXED_BODY_BYTES)
+        {
+            throw fail("ERROR body must be at least " + ERROR_FIXED_BODY_BYTES + " bytes, was " + bodyLength);
+        }
+        final int messageLength = in.getUnsignedShort(bodyIndex + 10);
+        expectBodyLength(TYPE_ERROR, bodyLength, ERROR_FIXED_BODY_BYTES + messageLength);
+        final String message = in.toString(bodyIndex + ERROR_FIXED_BODY_BYTES, messageLength, StandardCharsets.UTF_8);
+        handler.onError(in.getLong(bodyIndex), in.getUnsignedShort(bodyIndex + 8), message);
+    }
+
+    private void expectBodyLength(final int type, final int bodyLength, final int expectedBytes)
+    {
+        if (bodyLength != expectedBytes)
+        {
+            throw fail("frame type 0x" + Integer.toHexString(type & 0xFF) + " body must be " + expectedBytes +
+                " bytes, was " + bodyLength);
+        }
+    }
+
+    private CorruptedFrameException fail(final String message)
+    {
+        failed = true;
+        return new CorruptedFrameException(message);
+    }
+}
