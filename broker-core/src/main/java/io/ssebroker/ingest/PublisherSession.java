@@ -28,6 +28,9 @@ public final class PublisherSession
     /** Marks a publish the loop rejected before it reached the ring. */
     public static final long REJECTED = -1;
 
+    /** Marks a publish offered to the ring whose id is not known yet. */
+    public static final long PENDING = -2;
+
     /** Called on the session's event loop after the sequencer has taken more of its publishes. */
     public interface Listener
     {
@@ -82,11 +85,28 @@ public final class PublisherSession
     // ---------------------------------------------------------------- event loop side
 
     /**
-     * @return the sequence number for the next publish frame of this connection.
+     * Takes the sequence number for the next publish frame of this connection.
      */
     public long nextSequence()
     {
         return nextSequence++;
+    }
+
+    /**
+     * @return the sequence number {@link #nextSequence()} will return, without taking it.
+     */
+    public long peekSequence()
+    {
+        return nextSequence;
+    }
+
+    /**
+     * Marks a publish about to be offered to the ring, before the offer, so the slot never shows a
+     * stale value from an earlier lap while the sequencer has not yet assigned it.
+     */
+    public void markPending(final long sequence)
+    {
+        assignedIds[(int)(sequence & mask)] = PENDING;
     }
 
     /**

@@ -1,0 +1,488 @@
+package io.ssebroker.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.ssebroker.fanout.EvictionReason;
+import io.ssebroker.fanout.LoopFanOut;
+import io.ssebroker.ingest.IngestRing;
+import io.ssebroker.ingest.PublisherSessions;
+import io.ssebroker.log.EventIds;
+import io.ssebroker.log.EventLog;
+import io.ssebroker.log.Sequencer;
+import io.ssebroker.log.SequencerIdleStrategy;
+import io.ssebroker.log.TopicPolicy;
+import io.ssebroker.log.TopicRegistry;
+import io.ssebroker.metrics.BrokerCounters;
+import io.ssebroker.server.http.HttpServerInitializer;
+import io.ssebroker.server.ingest.IngestServerInitializer;
+import org.agrona.concurrent.AgentRunner;
+
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A running single-node broker: the engine (ingest ring, sequencer, event log) wired to Netty event
+ * loops that serve HTTP/1.1 subscribers and publishers and TCP ingest connections.
+ *
+ * <pre>
+ *   accept loop ──► worker loops (N) ── HTTP, ingest ──► IngestRing ──► sequencer thread
+ *                        ▲                                                   │
+ *                        └──────── LoopFanOut (one per worker) ◄── EventLog ◄┘
+ * </pre>
+ *
+ * <h2>Shutdown</h2>
+ * {@link #close()} stops accepting, stops reading publishers, lets the sequencer take everything
+ * already in the ring, acknowledges it, ends every stream with the terminating chunk so clients
+ * reconnect elsewhere, and releases all buffers, within {@code shutdown.timeoutMs}.
+ * <p>
+ * <b>Threading:</b> {@link #start} and {@link #close} from any one thread; accessors from any thread.
+ */
+public final class Broker implements AutoCloseable
+{
+    private static final Logger LOG = Logger.getLogger(Broker.class.getName());
+
+    private final BrokerConfig config;
+    private final BrokerCounters counters = new BrokerCounters();
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final EventLoopGroup acceptGroup;
+    private final EventLoopGroup workerGroup;
+    private final Class<? extends ServerChannel> serverChannelClass;
+    private final long epochId;
+    private final TopicRegistry topics;
+    private final IngestRing ingestRing;
+    private final EventLog log;
+    private final PublisherSessions sessions = new PublisherSessions();
+    private final Map<EventExecutor, LoopFanOut> fanOuts = new IdentityHashMap<>();
+    private final LoopFanOut[] fanOutArray;
+    private final Sequencer sequencer;
+    private final SequencerAgent sequencerAgent;
+    private final AgentRunner sequencerRunner;
+    private final ChannelGroup ingestChannels = new DefaultChannelGroup("ingest", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup httpChannels = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final AtomicLong sequencerErrors = new AtomicLong();
+    private Channel httpServer;
+    private Channel ingestServer;
+
+    private Broker(final BrokerConfig config)
+    {
+        this.config = config.validate();
+        final boolean epoll = Epoll.isAvailable();
+        this.acceptGroup = epoll ?
+            new EpollEventLoopGroup(1, new DefaultThreadFactory("accept")) :
+            new NioEventLoopGroup(1, new DefaultThreadFactory("accept"));
+        this.workerGroup = epoll ?
+            new EpollEventLoopGroup(config.eventLoops, new DefaultThreadFactory("loop")) :
+            new NioEventLoopGroup(config.eventLoops, new DefaultThreadFactory("loop"));
+        this.serverChannelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+
+        this.epochId = EventIds.epochStartingNow();
+        this.topics = new TopicRegistry(
+            name -> new TopicPolicy(config.historyCount, config.historyBytes, config.isConflated(name)),
+            config.maxTopics);
+        this.ingestRing = new IngestRing(config.ingestRingBytes);
+        this.log = new EventLog(config.logCapacity, config.eventLoops, epochId - 1);
+
+        int reader = 0;
+        for (final EventExecutor executor : workerGroup)
+        {
+            final LoopFanOut fanOut = new LoopFanOut(
+                log,
+                reader++,
+                topics,
+                executor,
+                alloc,
+                epochId,
+                config.fanOutBatch,
+                TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs),
+                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs));
+            fanOuts.put(executor, fanOut);
+        }
+        this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
+
+        this.sequencer = new Sequencer(
+            ingestRing,
+            log,
+            topics,
+            sessions,
+            alloc,
+            config.historyBudgetBytes,
+            epochId,
+            config.sequencerBatch,
+            this::wakeLoops);
+        this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
+        this.sequencerRunner = new AgentRunner(
+            new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
+            this::onSequencerError,
+            null,
+            sequencerAgent);
+    }
+
+    /**
+     * Starts a broker and binds its ports.
+     */
+    public static Broker start(final BrokerConfig config) throws InterruptedException
+    {
+        final Broker broker = new Broker(config);
+        try
+        {
+            broker.bind();
+        }
+        catch (final RuntimeException | InterruptedException ex)
+        {
+            broker.close();
+            throw ex;
+        }
+        return broker;
+    }
+
+    private void bind() throws InterruptedException
+    {
+        AgentRunner.startOnThread(sequencerRunner, new DefaultThreadFactory("sequencer", true));
+
+        final long timerPeriodMs = Math.max(10, Math.min(1000, Math.min(config.heartbeatMs, config.slowGraceMs) / 4));
+        for (final Map.Entry<EventExecutor, LoopFanOut> entry : fanOuts.entrySet())
+        {
+            final LoopFanOut fanOut = entry.getValue();
+            entry.getKey().scheduleAtFixedRate(
+                () -> fanOut.onTimer(System.nanoTime()), timerPeriodMs, timerPeriodMs, TimeUnit.MILLISECONDS);
+        }
+
+        final WriteBufferWaterMark waterMark =
+            new WriteBufferWaterMark(config.subscriberBufferBytes / 2, config.subscriberBufferBytes);
+        httpServer = new ServerBootstrap()
+            .group(acceptGroup, workerGroup)
+            .channel(serverChannelClass)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.ALLOCATOR, alloc)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+            .childHandler(new HttpServerInitializer(this))
+            .bind(new InetSocketAddress(config.host, config.httpPort))
+            .sync()
+            .channel();
+
+        ingestServer = new ServerBootstrap()
+            .group(acceptGroup, workerGroup)
+            .channel(serverChannelClass)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.ALLOCATOR, alloc)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(new IngestServerInitializer(this))
+            .bind(new InetSocketAddress(config.host, config.ingestPort))
+            .sync()
+            .channel();
+        LOG.info(() -> "broker listening: http " + httpServer.localAddress() + ", ingest " + ingestServer.localAddress() +
+            ", " + config.eventLoops + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + "), first id " + epochId);
+    }
+
+    private void wakeLoops()
+    {
+        final LoopFanOut[] fanOuts = this.fanOutArray;
+        for (int i = 0; i < fanOuts.length; i++)
+        {
+            fanOuts[i].wake();
+        }
+    }
+
+    private void onSequencerError(final Throwable error)
+    {
+        sequencerErrors.incrementAndGet();
+        LOG.log(Level.SEVERE, "sequencer error", error);
+    }
+
+    public BrokerConfig config()
+    {
+        return config;
+    }
+
+    public BrokerCounters counters()
+    {
+        return counters;
+    }
+
+    public TopicRegistry topics()
+    {
+        return topics;
+    }
+
+    public IngestRing ingestRing()
+    {
+        return ingestRing;
+    }
+
+    public PublisherSessions sessions()
+    {
+        return sessions;
+    }
+
+    public Sequencer sequencer()
+    {
+        return sequencer;
+    }
+
+    public long epochId()
+    {
+        return epochId;
+    }
+
+    public boolean isClosing()
+    {
+        return closing.get();
+    }
+
+    /**
+     * @return the fan-out of the given event loop.
+     */
+    public LoopFanOut fanOut(final EventLoop loop)
+    {
+        return fanOuts.get(loop);
+    }
+
+    public LoopFanOut[] fanOuts()
+    {
+        return fanOutArray.clone();
+    }
+
+    public ChannelGroup ingestChannels()
+    {
+        return ingestChannels;
+    }
+
+    public ChannelGroup httpChannels()
+    {
+        return httpChannels;
+    }
+
+    public int httpPort()
+    {
+        return ((InetSocketAddress)httpServer.localAddress()).getPort();
+    }
+
+    public int ingestPort()
+    {
+        return ((InetSocketAddress)ingestServer.localAddress()).getPort();
+    }
+
+    /**
+     * @return total events written to subscribers, summed over loops (racy, for statistics).
+     */
+    public long deliveries()
+    {
+        long total = 0;
+        for (final LoopFanOut fanOut : fanOutArray)
+        {
+            total += fanOut.stats().deliveries();
+        }
+        return total;
+    }
+
+    public long evictions(final EvictionReason reason)
+    {
+        long total = 0;
+        for (final LoopFanOut fanOut : fanOutArray)
+        {
+            total += fanOut.stats().evictions(reason);
+        }
+        return total;
+    }
+
+    /**
+     * @return subscribers currently registered, summed over loops (racy, for statistics).
+     */
+    public int subscribers()
+    {
+        int total = 0;
+        for (final LoopFanOut fanOut : fanOutArray)
+        {
+            total += fanOut.subscriberCount();
+        }
+        return total;
+    }
+
+    /**
+     * Graceful shutdown; see the class documentation. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (!closing.compareAndSet(false, true))
+        {
+            return;
+        }
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs);
+        try
+        {
+            closeServer(httpServer);
+            closeServer(ingestServer);
+
+            // Stop taking new publishes; connections answer what they have already handed over.
+            ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
+            httpChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
+            runOnEveryLoop(() -> { }, deadlineNs);
+
+            // Let the sequencer take everything in the ring and finish the batch that acknowledges it.
+            while (ingestRing.hasMessages() && System.nanoTime() - deadlineNs < 0)
+            {
+                Thread.onSpinWait();
+            }
+            final long cycles = sequencerAgent.cycles();
+            while (sequencerAgent.cycles() < cycles + 2 && System.nanoTime() - deadlineNs < 0)
+            {
+                Thread.onSpinWait();
+            }
+            // Every loop applies the final batches, then answers its publishers and ends its streams.
+            runOnEveryLoop(() -> fanOuts.get(currentLoop()).drain(System.nanoTime()), deadlineNs);
+            ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.SHUTDOWN));
+            httpChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.SHUTDOWN));
+            runOnEveryLoop(() -> fanOuts.get(currentLoop()).closeAll(EvictionReason.SHUTDOWN), deadlineNs);
+        }
+        finally
+        {
+            sequencerRunner.close();
+            runOnEveryLoop(() -> fanOuts.get(currentLoop()).release(), System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            final long remainingMs = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
+            final Future<?> workers = workerGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
+            final Future<?> acceptors = acceptGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
+            workers.awaitUninterruptibly(remainingMs + 1000);
+            acceptors.awaitUninterruptibly(remainingMs + 1000);
+        }
+    }
+
+    private EventExecutor currentLoop()
+    {
+        for (final EventExecutor executor : fanOuts.keySet())
+        {
+            if (executor.inEventLoop())
+            {
+                return executor;
+            }
+        }
+        throw new IllegalStateException("not on a worker event loop");
+    }
+
+    private static void closeServer(final Channel server)
+    {
+        if (null != server)
+        {
+            server.close().awaitUninterruptibly(5000);
+        }
+    }
+
+    private void runOnEveryLoop(final Runnable task, final long deadlineNs)
+    {
+        final CountDownLatch done = new CountDownLatch(fanOuts.size());
+        for (final EventExecutor executor : fanOuts.keySet())
+        {
+            if (executor.isShuttingDown())
+            {
+                done.countDown();
+                continue;
+            }
+            executor.execute(() ->
+            {
+                try
+                {
+                    task.run();
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.log(Level.WARNING, "shutdown step failed", ex);
+                }
+                finally
+                {
+                    done.countDown();
+                }
+            });
+        }
+        try
+        {
+            done.await(Math.max(1, deadlineNs - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** User events fired on ingest and HTTP channels while the broker shuts down, in this order. */
+    public enum BrokerEvent
+    {
+        /** Stop reading new requests and publishes; answer what was already taken. */
+        STOP_READING,
+        /** Send final acknowledgements and close. */
+        SHUTDOWN
+    }
+
+    /** Runs the sequencer on its own thread and names that thread to the ingest ring's wake-up. */
+    private static final class SequencerAgent implements org.agrona.concurrent.Agent
+    {
+        private final Sequencer sequencer;
+        private final IngestRing ring;
+        private final AtomicLong cycles = new AtomicLong();
+
+        SequencerAgent(final Sequencer sequencer, final IngestRing ring)
+        {
+            this.sequencer = sequencer;
+            this.ring = ring;
+        }
+
+        @Override
+        public void onStart()
+        {
+            ring.consumerThread(Thread.currentThread());
+        }
+
+        @Override
+        public int doWork()
+        {
+            final int work = sequencer.doWork();
+            cycles.lazySet(cycles.get() + 1);
+            return work;
+        }
+
+        long cycles()
+        {
+            return cycles.get();
+        }
+
+        @Override
+        public void onClose()
+        {
+            sequencer.drain();
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "sequencer";
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package io.ssebroker.server;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Every setting of a broker, with defaults suitable for a single node. Mutable while being built,
+ * then checked by {@link #validate()}; the {@link Broker} reads it once at start.
+ * <p>
+ * <b>Threading:</b> build on one thread, then treat as read-only.
+ */
+public final class BrokerConfig
+{
+    String host = "127.0.0.1";
+    int httpPort = 8080;
+    int ingestPort = 7070;
+    int eventLoops = Runtime.getRuntime().availableProcessors();
+    int ingestRingBytes = 16 * 1024 * 1024;
+    int logCapacity = 64 * 1024;
+    int historyCount = 1000;
+    long historyBytes = 4L * 1024 * 1024;
+    long historyBudgetBytes = 512L * 1024 * 1024;
+    List<String> conflatePrefixes = new ArrayList<>();
+    int maxTopics = 100_000;
+    int maxTopicsPerStream = 1024;
+    int maxDataBytes = 1024 * 1024;
+    int maxInFlight = 4096;
+    long retryMs = 3000;
+    long heartbeatMs = 15_000;
+    int subscriberBufferBytes = 256 * 1024;
+    long slowGraceMs = 10_000;
+    List<String> corsOrigins = new ArrayList<>(List.of("*"));
+    long requestTimeoutMs = 10_000;
+    long handshakeTimeoutMs = 10_000;
+    long frameTimeoutMs = 30_000;
+    long shutdownTimeoutMs = 10_000;
+    String ingestToken;
+    int sequencerBatch = 4096;
+    int fanOutBatch = 8192;
+
+    public static BrokerConfig defaults()
+    {
+        return new BrokerConfig();
+    }
+
+    public BrokerConfig host(final String host)
+    {
+        this.host = host;
+        return this;
+    }
+
+    public BrokerConfig httpPort(final int port)
+    {
+        this.httpPort = port;
+        return this;
+    }
+
+    public BrokerConfig ingestPort(final int port)
+    {
+        this.ingestPort = port;
+        return this;
+    }
+
+    public BrokerConfig eventLoops(final int eventLoops)
+    {
+        this.eventLoops = eventLoops;
+        return this;
+    }
+
+    public BrokerConfig ingestRingBytes(final int bytes)
+    {
+        this.ingestRingBytes = bytes;
+        return this;
+    }
+
+    public BrokerConfig logCapacity(final int entries)
+    {
+        this.logCapacity = entries;
+        return this;
+    }
+
+    public BrokerConfig historyCount(final int count)
+    {
+        this.historyCount = count;
+        return this;
+    }
+
+    public BrokerConfig historyBytes(final long bytes)
+    {
+        this.historyBytes = bytes;
+        return this;
+    }
+
+    public BrokerConfig historyBudgetBytes(final long bytes)
+    {
+        this.historyBudgetBytes = bytes;
+        return this;
+    }
+
+    public BrokerConfig conflatePrefixes(final List<String> prefixes)
+    {
+        this.conflatePrefixes = new ArrayList<>(prefixes);
+        return this;
+    }
+
+    public BrokerConfig maxTopics(final int maxTopics)
+    {
+        this.maxTopics = maxTopics;
+        return this;
+    }
+
+    public BrokerConfig maxTopicsPerStream(final int max)
+    {
+        this.maxTopicsPerStream = max;
+        return this;
+    }
+
+    public BrokerConfig maxDataBytes(final int bytes)
+    {
+        this.maxDataBytes = bytes;
+        return this;
+    }
+
+    public BrokerConfig maxInFlight(final int maxInFlight)
+    {
+        this.maxInFlight = maxInFlight;
+        return this;
+    }
+
+    public BrokerConfig retryMs(final long retryMs)
+    {
+        this.retryMs = retryMs;
+        return this;
+    }
+
+    public BrokerConfig heartbeatMs(final long heartbeatMs)
+    {
+        this.heartbeatMs = heartbeatMs;
+        return this;
+    }
+
+    public BrokerConfig subscriberBufferBytes(final int bytes)
+    {
+        this.subscriberBufferBytes = bytes;
+        return this;
+    }
+
+    public BrokerConfig slowGraceMs(final long graceMs)
+    {
+        this.slowGraceMs = graceMs;
+        return this;
+    }
+
+    public BrokerConfig corsOrigins(final List<String> origins)
+    {
+        this.corsOrigins = new ArrayList<>(origins);
+        return this;
+    }
+
+    public BrokerConfig requestTimeoutMs(final long timeoutMs)
+    {
+        this.requestTimeoutMs = timeoutMs;
+        return this;
+    }
+
+    public BrokerConfig handshakeTimeoutMs(final long timeoutMs)
+    {
+        this.handshakeTimeoutMs = timeoutMs;
+        return this;
+    }
+
+    public BrokerConfig frameTimeoutMs(final long timeoutMs)
+    {
+        this.frameTimeoutMs = timeoutMs;
+        return this;
+    }
+
+    public BrokerConfig shutdownTimeoutMs(final long timeoutMs)
+    {
+        this.shutdownTimeoutMs = timeoutMs;
+        return this;
+    }
+
+    public BrokerConfig ingestToken(final String token)
+    {
+        this.ingestToken = token;
+        return this;
+    }
+
+    public String host()
+    {
+        return host;
+    }
+
+    public long handshakeTimeoutMs()
+    {
+        return handshakeTimeoutMs;
+    }
+
+    public long frameTimeoutMs()
+    {
+        return frameTimeoutMs;
+    }
+
+    public String ingestToken()
+    {
+        return ingestToken;
+    }
+
+    public int maxTopicsPerStream()
+    {
+        return maxTopicsPerStream;
+    }
+
+    public long retryMs()
+    {
+        return retryMs;
+    }
+
+    public long requestTimeoutMs()
+    {
+        return requestTimeoutMs;
+    }
+
+    public int httpPort()
+    {
+        return httpPort;
+    }
+
+    public int ingestPort()
+    {
+        return ingestPort;
+    }
+
+    public long shutdownTimeoutMs()
+    {
+        return shutdownTimeoutMs;
+    }
+
+    public List<String> corsOrigins()
+    {
+        return Collections.unmodifiableList(corsOrigins);
+    }
+
+    public int maxDataBytes()
+    {
+        return maxDataBytes;
+    }
+
+    public int maxInFlight()
+    {
+        return maxInFlight;
+    }
+
+    /**
+     * Largest ingest frame: a publish with maximum-size data plus its header fields.
+     */
+    public int maxFrameBytes()
+    {
+        return maxDataBytes + 512;
+    }
+
+    /**
+     * @return true when the topic's name starts with a configured conflation prefix.
+     */
+    public boolean isConflated(final String topic)
+    {
+        for (final String prefix : conflatePrefixes)
+        {
+            if (topic.startsWith(prefix))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Fails fast with a message naming the setting and its allowed range.
+     *
+     * @return this.
+     */
+    public BrokerConfig validate()
+    {
+        checkRange("http.port", httpPort, 0, 65535);
+        checkRange("ingest.port", ingestPort, 0, 65535);
+        checkRange("eventLoops", eventLoops, 1, 1024);
+        checkPowerOfTwo("ingest.ringBytes", ingestRingBytes, 64 * 1024, 1 << 30);
+        checkPowerOfTwo("log.capacity", logCapacity, 1024, 1 << 24);
+        checkRange("history.count", historyCount, 1, 1 << 24);
+        checkRange("history.bytes", historyBytes, 1024, 64L << 30);
+        checkRange("history.budgetBytes", historyBudgetBytes, 1024 * 1024, 64L << 30);
+        checkRange("topics.max", maxTopics, 1, 1 << 24);
+        checkRange("stream.maxTopics", maxTopicsPerStream, 1, 65536);
+        checkRange("event.maxDataBytes", maxDataBytes, 16, ingestRingBytes / 16);
+        checkPowerOfTwo("ingest.maxInFlight", maxInFlight, 1, 1 << 20);
+        checkRange("stream.retryMs", retryMs, 0, 86_400_000);
+        checkRange("stream.heartbeatMs", heartbeatMs, 10, 3_600_000);
+        checkRange("subscriber.bufferBytes", subscriberBufferBytes, 4096, 1 << 30);
+        checkRange("subscriber.slowGraceMs", slowGraceMs, 0, 3_600_000);
+        checkRange("http.requestTimeoutMs", requestTimeoutMs, 10, 3_600_000);
+        checkRange("ingest.handshakeTimeoutMs", handshakeTimeoutMs, 10, 3_600_000);
+        checkRange("ingest.frameTimeoutMs", frameTimeoutMs, 10, 3_600_000);
+        checkRange("shutdown.timeoutMs", shutdownTimeoutMs, 0, 3_600_000);
+        if (corsOrigins.isEmpty())
+        {
+            throw new IllegalArgumentException("cors.origins must name at least one origin or *");
+        }
+        if (corsOrigins.contains("*") && corsOrigins.size() > 1)
+        {
+            throw new IllegalArgumentException("cors.origins must be either * or a list of origins, was " + corsOrigins);
+        }
+        return this;
+    }
+
+    private static void checkRange(final String name, final long value, final long min, final long max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+
+    private static void checkPowerOfTwo(final String name, final long value, final long min, final long max)
+    {
+        checkRange(name, value, min, max);
+        if (Long.bitCount(value) != 1)
+        {
+            throw new IllegalArgumentException(name + " must be a power of two, was " + value);
+        }
+    }
+}

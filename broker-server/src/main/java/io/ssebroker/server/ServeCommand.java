@@ -1,0 +1,154 @@
+package io.ssebroker.server;
+
+import io.ssebroker.server.demo.DemoFeed;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code serve}: runs a broker until SIGTERM or SIGINT, then shuts down gracefully.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the broker.")
+final class ServeCommand implements Callable<Integer>
+{
+    @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+    String host;
+
+    @Option(names = "--http-port", description = "HTTP port (default ${DEFAULT-VALUE}).", defaultValue = "8080")
+    int httpPort;
+
+    @Option(names = "--ingest-port", description = "TCP ingest port (default ${DEFAULT-VALUE}).", defaultValue = "7070")
+    int ingestPort;
+
+    @Option(names = "--event-loops", description = "Event loop threads (default: cores).")
+    Integer eventLoops;
+
+    @Option(names = "--history-count", description = "Events retained per topic (default ${DEFAULT-VALUE}).",
+        defaultValue = "1000")
+    int historyCount;
+
+    @Option(names = "--history-bytes", description = "Frame bytes retained per topic (default ${DEFAULT-VALUE}).",
+        defaultValue = "4194304")
+    long historyBytes;
+
+    @Option(names = "--history-budget-bytes", description = "Frame bytes retained in total (default ${DEFAULT-VALUE}).",
+        defaultValue = "536870912")
+    long historyBudgetBytes;
+
+    @Option(names = "--conflate-prefix", description = "Topics with this prefix conflate slow subscribers (repeatable).")
+    List<String> conflatePrefixes = new ArrayList<>();
+
+    @Option(names = "--max-data-bytes", description = "Largest event data (default ${DEFAULT-VALUE}).",
+        defaultValue = "1048576")
+    int maxDataBytes;
+
+    @Option(names = "--retry-ms", description = "retry: sent at stream start (default ${DEFAULT-VALUE}).",
+        defaultValue = "3000")
+    long retryMs;
+
+    @Option(names = "--heartbeat-ms", description = "Comment heartbeat on idle streams (default ${DEFAULT-VALUE}).",
+        defaultValue = "15000")
+    long heartbeatMs;
+
+    @Option(names = "--subscriber-buffer-bytes",
+        description = "Outbound bytes a subscriber may have queued before it counts as slow (default ${DEFAULT-VALUE}).",
+        defaultValue = "262144")
+    int subscriberBufferBytes;
+
+    @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).",
+        defaultValue = "10000")
+    long slowGraceMs;
+
+    @Option(names = "--cors-origin", description = "Allowed origin (repeatable); default * (no credentials).")
+    List<String> corsOrigins = new ArrayList<>();
+
+    @Option(names = "--ingest-token", description = "Token publishers must present in HELLO.")
+    String ingestToken;
+
+    @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).",
+        defaultValue = "10000")
+    long shutdownTimeoutMs;
+
+    @Option(names = "--demo", description = "Publish a built-in ticker feed.")
+    boolean demo;
+
+    @Option(names = "--demo-interval-ms", description = "Demo update interval per topic (default ${DEFAULT-VALUE}).",
+        defaultValue = "250")
+    long demoIntervalMs;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final BrokerConfig config = BrokerConfig.defaults()
+            .host(host)
+            .httpPort(httpPort)
+            .ingestPort(ingestPort)
+            .historyCount(historyCount)
+            .historyBytes(historyBytes)
+            .historyBudgetBytes(historyBudgetBytes)
+            .conflatePrefixes(conflatePrefixes)
+            .maxDataBytes(maxDataBytes)
+            .retryMs(retryMs)
+            .heartbeatMs(heartbeatMs)
+            .subscriberBufferBytes(subscriberBufferBytes)
+            .slowGraceMs(slowGraceMs)
+            .shutdownTimeoutMs(shutdownTimeoutMs)
+            .ingestToken(ingestToken);
+        if (null != eventLoops)
+        {
+            config.eventLoops(eventLoops);
+        }
+        if (!corsOrigins.isEmpty())
+        {
+            config.corsOrigins(corsOrigins);
+        }
+        try
+        {
+            config.validate();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("invalid configuration: " + ex.getMessage());
+            return 2;
+        }
+
+        final Broker broker = Broker.start(config);
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final DemoFeed feed = demo ? DemoFeed.start(host, broker.ingestPort(), ingestToken, demoIntervalMs) : null;
+        Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        {
+            if (null != feed)
+            {
+                feed.close();
+            }
+            broker.close();
+            stopped.countDown();
+        }, "shutdown"));
+
+        final String base = "http://" + host + ":" + broker.httpPort();
+        System.out.println();
+        System.out.println("SSE broker running. HTTP " + base + "  ingest tcp://" + host + ":" + broker.ingestPort());
+        if (demo)
+        {
+            System.out.println("Demo feed: topics " + String.join(", ", DemoFeed.TOPICS) + " (event: quote)");
+            System.out.println();
+            System.out.println("  watch a ticker:   curl -N '" + base + "/events?topic=ticker.AAPL'");
+            System.out.println("  several at once:  curl -N '" + base + "/events?topic=ticker.AAPL&topic=ticker.MSFT'");
+        }
+        else
+        {
+            System.out.println();
+            System.out.println("  subscribe:        curl -N '" + base + "/events?topic=news'");
+        }
+        System.out.println("  publish:          curl -d topic=news -d 'data=hello' " + base + "/publish");
+        System.out.println("  resume after id:  curl -N -H 'Last-Event-ID: <id>' '" + base + "/events?topic=news'");
+        System.out.println("Stop with Ctrl-C (SIGTERM/SIGINT shut down gracefully).");
+        System.out.println();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,133 @@
+package io.ssebroker.server.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.ssebroker.codec.SseControlFrames;
+import io.ssebroker.fanout.EvictionReason;
+import io.ssebroker.fanout.LoopFanOut;
+import io.ssebroker.fanout.SubscriberCursor;
+import io.ssebroker.fanout.SubscriberSink;
+import io.ssebroker.metrics.BrokerCounters;
+import io.ssebroker.metrics.Counter;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The only handler of a connection once it carries an event stream: it is the subscriber's
+ * {@link SubscriberSink}, so the fan-out writes the shared pre-encoded chunks straight to the
+ * channel, and it forwards writability changes (back-pressure) and the end of the connection.
+ * <p>
+ * Inbound bytes after the request are discarded: an event stream has no further requests.
+ * <p>
+ * <b>Threading:</b> confined to the channel's event loop.
+ */
+final class SseStreamHandler extends ChannelInboundHandlerAdapter implements SubscriberSink
+{
+    private static final Logger LOG = Logger.getLogger(SseStreamHandler.class.getName());
+
+    private final LoopFanOut fanOut;
+    private final BrokerCounters counters;
+    private ChannelHandlerContext ctx;
+    private SubscriberCursor cursor;
+
+    SseStreamHandler(final LoopFanOut fanOut, final BrokerCounters counters)
+    {
+        this.fanOut = fanOut;
+        this.counters = counters;
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    void start(final int[] topicIndexes, final String lastEventId)
+    {
+        cursor = fanOut.subscribe(topicIndexes, lastEventId, this, System.nanoTime());
+        if (!ctx.channel().isActive())
+        {
+            fanOut.remove(cursor);
+        }
+    }
+
+    @Override
+    public boolean isWritable()
+    {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void write(final ByteBuf frame)
+    {
+        ctx.write(frame, ctx.voidPromise());
+    }
+
+    @Override
+    public void flush()
+    {
+        ctx.flush();
+    }
+
+    @Override
+    public void close(final EvictionReason reason)
+    {
+        if (EvictionReason.SLOW == reason)
+        {
+            // Its buffer is full anyway; nothing more would reach it.
+            ctx.close();
+        }
+        else
+        {
+            ctx.writeAndFlush(SseControlFrames.endOfStream()).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        if (null != cursor && ctx.channel().isWritable())
+        {
+            fanOut.onWritable(cursor, System.nanoTime());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        if (null != cursor)
+        {
+            fanOut.remove(cursor);
+        }
+        counters.increment(Counter.STREAMS_CLOSED);
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt)
+    {
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        counters.increment(Counter.HANDLER_EXCEPTIONS);
+        if (!(cause instanceof java.io.IOException))
+        {
+            LOG.log(Level.WARNING, "event stream failed: " + ctx.channel(), cause);
+        }
+        ctx.close();
+    }
+}

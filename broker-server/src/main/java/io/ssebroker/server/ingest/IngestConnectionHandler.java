@@ -1,0 +1,709 @@
+package io.ssebroker.server.ingest;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.ssebroker.codec.TopicNames;
+import io.ssebroker.ingest.IngestRing;
+import io.ssebroker.ingest.PublisherSession;
+import io.ssebroker.log.TopicRegistry;
+import io.ssebroker.metrics.BrokerCounters;
+import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.Broker;
+import io.ssebroker.server.BrokerConfig;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static io.ssebroker.server.ingest.IngestProtocol.ACK;
+import static io.ssebroker.server.ingest.IngestProtocol.ACK_FRAME_BYTES;
+import static io.ssebroker.server.ingest.IngestProtocol.AUTH_FAILED;
+import static io.ssebroker.server.ingest.IngestProtocol.BAD_FRAME;
+import static io.ssebroker.server.ingest.IngestProtocol.BAD_HANDSHAKE;
+import static io.ssebroker.server.ingest.IngestProtocol.DATA_TOO_LARGE;
+import static io.ssebroker.server.ingest.IngestProtocol.EMPTY_DATA;
+import static io.ssebroker.server.ingest.IngestProtocol.ERROR;
+import static io.ssebroker.server.ingest.IngestProtocol.FRAME_TIMEOUT;
+import static io.ssebroker.server.ingest.IngestProtocol.FRAME_TOO_LARGE;
+import static io.ssebroker.server.ingest.IngestProtocol.HELLO;
+import static io.ssebroker.server.ingest.IngestProtocol.INVALID_EVENT;
+import static io.ssebroker.server.ingest.IngestProtocol.INVALID_TOPIC;
+import static io.ssebroker.server.ingest.IngestProtocol.INVALID_UTF8;
+import static io.ssebroker.server.ingest.IngestProtocol.LENGTH_FIELD_BYTES;
+import static io.ssebroker.server.ingest.IngestProtocol.MAGIC;
+import static io.ssebroker.server.ingest.IngestProtocol.PING;
+import static io.ssebroker.server.ingest.IngestProtocol.PONG;
+import static io.ssebroker.server.ingest.IngestProtocol.PUBLISH;
+import static io.ssebroker.server.ingest.IngestProtocol.SHUTTING_DOWN;
+import static io.ssebroker.server.ingest.IngestProtocol.UNSUPPORTED_VERSION;
+import static io.ssebroker.server.ingest.IngestProtocol.VERSION;
+import static io.ssebroker.server.ingest.IngestProtocol.WELCOME;
+
+/**
+ * One publisher connection: frames the byte stream, checks the handshake, validates publishes and
+ * offers them to the ingest ring, and turns the sequencer's progress into {@code ACK} frames.
+ *
+ * <h2>Back pressure</h2>
+ * Frames stay in the cumulation buffer, unconsumed, while the ring is full (retried every 50 µs),
+ * while {@code maxInFlight} publishes are unacknowledged (resumed by the next acknowledgement), or
+ * while the channel is not writable (a publisher that does not read its acks); in each case
+ * {@code autoRead} is off, so TCP flow control slows the publisher. Nothing is dropped.
+ *
+ * <h2>Errors</h2>
+ * Per-publish problems (topic, event name, UTF-8, size, empty data) reject that publish with an
+ * {@code ERROR} naming its sequence and the connection goes on. Framing and handshake problems are
+ * connection-level: an {@code ERROR} with sequence 0, then close. Each is counted.
+ *
+ * <h2>Reference counting</h2>
+ * The cumulation buffer is owned here and released when the connection ends or it empties.
+ * <p>
+ * <b>Threading:</b> confined to the channel's event loop, including {@link #onSequenced}.
+ */
+final class IngestConnectionHandler extends ChannelInboundHandlerAdapter implements PublisherSession.Listener
+{
+    private static final Logger LOG = Logger.getLogger(IngestConnectionHandler.class.getName());
+
+    private static final int STATE_HANDSHAKE = 0;
+    private static final int STATE_OPEN = 1;
+    private static final int STATE_CLOSED = 2;
+
+    private static final boolean CONSUMED = true;
+    private static final boolean BLOCKED = false;
+
+    private final Broker broker;
+    private final BrokerConfig config;
+    private final BrokerCounters counters;
+    private final TopicRegistry topics;
+    private final int maxFrameBytes;
+    private final int maxDataBytes;
+    private final Runnable retryTask = this::retry;
+
+    private ChannelHandlerContext ctx;
+    private ByteBuf cumulation;
+    private int state = STATE_HANDSHAKE;
+    private boolean blockedOnRing;
+    private boolean blockedOnInFlight;
+    private boolean blockedOnWrite;
+    private boolean stopped;
+    private boolean retryScheduled;
+    private boolean needsFlush;
+    private long framesCompleted;
+    private long framesAtTimerArm;
+    private ScheduledFuture<?> handshakeTimeout;
+    private ScheduledFuture<?> frameTimeout;
+    private PublisherSession session;
+    private IngestRing.Producer producer;
+
+    IngestConnectionHandler(final Broker broker)
+    {
+        this.broker = broker;
+        this.config = broker.config();
+        this.counters = broker.counters();
+        this.topics = broker.topics();
+        this.maxFrameBytes = config.maxFrameBytes();
+        this.maxDataBytes = config.maxDataBytes();
+    }
+
+    @Override
+    public void handlerAdded(final ChannelHandlerContext ctx)
+    {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(final ChannelHandlerContext ctx)
+    {
+        counters.increment(Counter.INGEST_CONNECTIONS);
+        handshakeTimeout = ctx.executor().schedule(() ->
+        {
+            if (STATE_HANDSHAKE == state)
+            {
+                fatal(BAD_HANDSHAKE, "no HELLO within " + config.handshakeTimeoutMs() + " ms");
+            }
+        }, config.handshakeTimeoutMs(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
+    {
+        if (!(msg instanceof ByteBuf) || STATE_CLOSED == state)
+        {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        cumulation = null == cumulation ?
+            (ByteBuf)msg : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, (ByteBuf)msg);
+        process();
+    }
+
+    @Override
+    public void channelReadComplete(final ChannelHandlerContext ctx)
+    {
+        flushIfNeeded();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext ctx)
+    {
+        if (blockedOnWrite && ctx.channel().isWritable())
+        {
+            blockedOnWrite = false;
+            resume();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Decodes and handles every complete frame in the cumulation, until blocked or out of bytes.
+     */
+    private void process()
+    {
+        while (STATE_CLOSED != state && null != cumulation)
+        {
+            final ByteBuf in = cumulation;
+            final int readable = in.readableBytes();
+            if (readable < LENGTH_FIELD_BYTES)
+            {
+                break;
+            }
+            if (!ctx.channel().isWritable())
+            {
+                block();
+                blockedOnWrite = true;
+                break;
+            }
+            final int index = in.readerIndex();
+            final long length = in.getUnsignedInt(index);
+            if (0 == length)
+            {
+                fatal(BAD_FRAME, "frame length must be at least 1");
+                return;
+            }
+            if (length > maxFrameBytes)
+            {
+                fatal(FRAME_TOO_LARGE, "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
+                return;
+            }
+            if (readable < LENGTH_FIELD_BYTES + length)
+            {
+                break;
+            }
+            final byte type = in.getByte(index + LENGTH_FIELD_BYTES);
+            final int bodyIndex = index + LENGTH_FIELD_BYTES + 1;
+            final int bodyLength = (int)length - 1;
+            if (STATE_HANDSHAKE == state)
+            {
+                if (HELLO != type)
+                {
+                    fatal(BAD_HANDSHAKE, "the first frame must be HELLO (0x01), was type 0x" + Integer.toHexString(type & 0xFF));
+                    return;
+                }
+                if (!onHello(in, bodyIndex, bodyLength))
+                {
+                    return;
+                }
+            }
+            else if (PUBLISH == type)
+            {
+                if (BLOCKED == onPublish(in, bodyIndex, bodyLength))
+                {
+                    break;
+                }
+            }
+            else if (PING == type)
+            {
+                if (8 != bodyLength)
+                {
+                    fatal(BAD_FRAME, "PING body must be 8 bytes, was " + bodyLength);
+                    return;
+                }
+                final ByteBuf pong = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 1 + 8);
+                pong.writeInt(9).writeByte(PONG).writeLong(in.getLong(bodyIndex));
+                ctx.write(pong, ctx.voidPromise());
+                needsFlush = true;
+            }
+            else if (HELLO == type)
+            {
+                fatal(BAD_FRAME, "HELLO sent twice");
+                return;
+            }
+            else
+            {
+                fatal(BAD_FRAME, "unknown frame type 0x" + Integer.toHexString(type & 0xFF));
+                return;
+            }
+            if (STATE_CLOSED == state)
+            {
+                return;
+            }
+            in.readerIndex(index + LENGTH_FIELD_BYTES + (int)length);
+            framesCompleted++;
+        }
+        afterProcess();
+    }
+
+    private void afterProcess()
+    {
+        final ByteBuf in = cumulation;
+        if (null != in)
+        {
+            if (!in.isReadable())
+            {
+                cumulation = null;
+                in.release();
+            }
+            else
+            {
+                in.discardSomeReadBytes();
+                armFrameTimeout();
+            }
+        }
+        if (!isBlocked() && !stopped && STATE_CLOSED != state)
+        {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private boolean onHello(final ByteBuf in, final int index, final int length)
+    {
+        if (length < 4 + 1 + 2 + 2 || MAGIC != in.getInt(index))
+        {
+            fatal(BAD_HANDSHAKE, "HELLO must start with magic 0x53534542 ('SSEB')");
+            return false;
+        }
+        final int version = in.getUnsignedByte(index + 4);
+        final int tokenLength = in.getUnsignedShort(index + 5);
+        if (7 + tokenLength + 2 > length)
+        {
+            fatal(BAD_HANDSHAKE, "HELLO token length " + tokenLength + " exceeds the frame");
+            return false;
+        }
+        final int nameLength = in.getUnsignedShort(index + 7 + tokenLength);
+        if (7 + tokenLength + 2 + nameLength != length)
+        {
+            fatal(BAD_HANDSHAKE, "HELLO field lengths do not add up to the frame length");
+            return false;
+        }
+        if (VERSION != version)
+        {
+            fatal(UNSUPPORTED_VERSION, "protocol version " + version + " is not supported; supported versions: 1");
+            return false;
+        }
+        final String requiredToken = config.ingestToken();
+        if (null != requiredToken &&
+            !requiredToken.equals(in.toString(index + 7, tokenLength, StandardCharsets.UTF_8)))
+        {
+            fatal(AUTH_FAILED, "token rejected");
+            return false;
+        }
+        session = broker.sessions().register(config.maxInFlight(), ctx.channel().eventLoop(), this);
+        if (null == session)
+        {
+            fatal(BAD_HANDSHAKE, "too many publisher connections");
+            return false;
+        }
+        producer = broker.ingestRing().newProducer();
+        state = STATE_OPEN;
+        cancel(handshakeTimeout);
+        handshakeTimeout = null;
+
+        final ByteBuf welcome = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 22);
+        welcome.writeInt(22)
+            .writeByte(WELCOME)
+            .writeByte(VERSION)
+            .writeInt(maxFrameBytes)
+            .writeInt(maxDataBytes)
+            .writeInt(config.maxInFlight())
+            .writeLong(broker.epochId());
+        ctx.write(welcome, ctx.voidPromise());
+        needsFlush = true;
+        return true;
+    }
+
+    /**
+     * @return {@link #CONSUMED} when the frame was handled (taken or rejected), {@link #BLOCKED}
+     *         when it must stay in the buffer until back pressure eases.
+     */
+    private boolean onPublish(final ByteBuf in, final int index, final int length)
+    {
+        if (stopped)
+        {
+            return BLOCKED;
+        }
+        final PublisherSession session = this.session;
+        if (session.isFull())
+        {
+            blockedOnInFlight = true;
+            block();
+            return BLOCKED;
+        }
+        if (length < 2 + 1 + 4)
+        {
+            fatal(BAD_FRAME, "PUBLISH body of " + length + " bytes is too short");
+            return CONSUMED;
+        }
+        final int topicLength = in.getUnsignedShort(index);
+        final int topicIndex = index + 2;
+        if (2 + topicLength + 1 + 4 > length)
+        {
+            fatal(BAD_FRAME, "PUBLISH topic length " + topicLength + " exceeds the frame");
+            return CONSUMED;
+        }
+        final int eventLength = in.getUnsignedByte(topicIndex + topicLength);
+        final int eventIndex = topicIndex + topicLength + 1;
+        if (2 + topicLength + 1 + eventLength + 4 > length)
+        {
+            fatal(BAD_FRAME, "PUBLISH event length " + eventLength + " exceeds the frame");
+            return CONSUMED;
+        }
+        final long dataLength = in.getUnsignedInt(eventIndex + eventLength);
+        final int dataIndex = eventIndex + eventLength + 4;
+        if (2 + topicLength + 1 + eventLength + 4 + dataLength != length)
+        {
+            fatal(BAD_FRAME, "PUBLISH data length " + dataLength + " does not match the frame");
+            return CONSUMED;
+        }
+
+        if (!TopicNames.isValid(in, topicIndex, topicLength))
+        {
+            return reject(INVALID_TOPIC, "topic must be 1 to 128 bytes of A-Z a-z 0-9 . _ - : ~ @");
+        }
+        if (eventLength > 0 && !TopicNames.isValidEventName(in, eventIndex, eventLength))
+        {
+            return reject(INVALID_EVENT, "event name must be 1 to 64 printable ASCII characters without spaces");
+        }
+        if (0 == dataLength)
+        {
+            return reject(EMPTY_DATA, "data must not be empty");
+        }
+        if (dataLength > maxDataBytes)
+        {
+            return reject(DATA_TOO_LARGE, "data of " + dataLength + " bytes exceeds the maximum of " + maxDataBytes);
+        }
+        if (!ByteBufUtil.isText(in, dataIndex, (int)dataLength, StandardCharsets.UTF_8))
+        {
+            return reject(INVALID_UTF8, "data is not valid UTF-8");
+        }
+        final int topic = topics.lookupOrCreate(in, topicIndex, topicLength);
+        if (TopicRegistry.TOO_MANY_TOPICS == topic)
+        {
+            return reject(INVALID_TOPIC, "topic limit reached");
+        }
+
+        final long sequence = session.peekSequence();
+        session.markPending(sequence);
+        if (!producer.offer(session.id(), sequence, topic, in, eventIndex, eventLength, dataIndex, (int)dataLength))
+        {
+            if (!blockedOnRing)
+            {
+                counters.increment(Counter.INGEST_BACK_PRESSURE);
+            }
+            blockedOnRing = true;
+            block();
+            scheduleRetry();
+            return BLOCKED;
+        }
+        session.nextSequence();
+        blockedOnRing = false;
+        counters.increment(Counter.INGEST_PUBLISHES);
+        return CONSUMED;
+    }
+
+    private boolean reject(final int code, final String message)
+    {
+        counters.increment(Counter.INGEST_REJECTED);
+        final long sequence = session.nextSequence();
+        session.markRejected(sequence);
+        writeError(sequence, code, message);
+        advanceOverRejected();
+        return CONSUMED;
+    }
+
+    @Override
+    public void onSequenced(final PublisherSession session)
+    {
+        if (session != this.session || STATE_CLOSED == state)
+        {
+            return;
+        }
+        writeAcks();
+        flushIfNeeded();
+        if (blockedOnInFlight && !session.isFull())
+        {
+            blockedOnInFlight = false;
+            resume();
+        }
+    }
+
+    private void writeAcks()
+    {
+        final PublisherSession session = this.session;
+        final long sequenced = session.sequenced();
+        long acknowledged = session.acknowledged();
+        if (sequenced > acknowledged)
+        {
+            ByteBuf out = null;
+            long runSequence = 0;
+            long runId = 0;
+            int runCount = 0;
+            for (long s = acknowledged + 1; s <= sequenced; s++)
+            {
+                final long id = session.assignedId(s);
+                if (id < 0)
+                {
+                    continue;
+                }
+                if (runCount > 0 && s == runSequence + runCount && id == runId + runCount)
+                {
+                    runCount++;
+                    continue;
+                }
+                if (runCount > 0)
+                {
+                    out = writeAck(out, runSequence, runCount, runId);
+                }
+                runSequence = s;
+                runId = id;
+                runCount = 1;
+            }
+            if (runCount > 0)
+            {
+                out = writeAck(out, runSequence, runCount, runId);
+            }
+            session.acknowledged(sequenced);
+            if (null != out)
+            {
+                ctx.write(out, ctx.voidPromise());
+                needsFlush = true;
+            }
+        }
+        advanceOverRejected();
+    }
+
+    private ByteBuf writeAck(final ByteBuf out, final long firstSequence, final int count, final long firstId)
+    {
+        final ByteBuf buf = null == out ? ctx.alloc().buffer(ACK_FRAME_BYTES * 4) : out;
+        buf.writeInt(ACK_FRAME_BYTES - LENGTH_FIELD_BYTES)
+            .writeByte(ACK)
+            .writeLong(firstSequence)
+            .writeInt(count)
+            .writeLong(firstId);
+        return buf;
+    }
+
+    /**
+     * Rejected publishes are answered at once; once every earlier publish is acknowledged, their
+     * slots are free again.
+     */
+    private void advanceOverRejected()
+    {
+        final PublisherSession session = this.session;
+        long acknowledged = session.acknowledged();
+        final long last = session.peekSequence() - 1;
+        while (acknowledged < last && PublisherSession.REJECTED == session.assignedId(acknowledged + 1))
+        {
+            acknowledged++;
+        }
+        session.acknowledged(acknowledged);
+    }
+
+    private void writeError(final long sequence, final int code, final String message)
+    {
+        final byte[] text = message.getBytes(StandardCharsets.UTF_8);
+        final int textLength = Math.min(text.length, 65535);
+        final ByteBuf buf = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 1 + 8 + 2 + 2 + textLength);
+        buf.writeInt(1 + 8 + 2 + 2 + textLength)
+            .writeByte(ERROR)
+            .writeLong(sequence)
+            .writeShort(code)
+            .writeShort(textLength)
+            .writeBytes(text, 0, textLength);
+        ctx.write(buf, ctx.voidPromise());
+        needsFlush = true;
+    }
+
+    private void fatal(final int code, final String message)
+    {
+        if (STATE_CLOSED == state)
+        {
+            return;
+        }
+        counters.increment(Counter.INGEST_PROTOCOL_ERRORS);
+        if (STATE_OPEN == state)
+        {
+            writeAcks();
+        }
+        state = STATE_CLOSED;
+        writeError(0, code, message);
+        needsFlush = false;
+        ctx.flush();
+        ctx.channel().config().setAutoRead(false);
+        // Close once the error is out; a peer that does not read gets a bounded time to take it.
+        ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+        ctx.executor().schedule(() -> ctx.close(), 5, TimeUnit.SECONDS);
+        releaseResources();
+    }
+
+    private void block()
+    {
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    private boolean isBlocked()
+    {
+        return blockedOnRing || blockedOnInFlight || blockedOnWrite;
+    }
+
+    private void resume()
+    {
+        if (STATE_CLOSED == state)
+        {
+            return;
+        }
+        process();
+        flushIfNeeded();
+    }
+
+    private void scheduleRetry()
+    {
+        if (!retryScheduled)
+        {
+            retryScheduled = true;
+            ctx.executor().schedule(retryTask, 50, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    private void retry()
+    {
+        retryScheduled = false;
+        if (blockedOnRing && STATE_CLOSED != state)
+        {
+            blockedOnRing = false;
+            resume();
+        }
+    }
+
+    private void armFrameTimeout()
+    {
+        if (null == frameTimeout)
+        {
+            framesAtTimerArm = framesCompleted;
+            frameTimeout = ctx.executor().schedule(this::onFrameTimeout, config.frameTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onFrameTimeout()
+    {
+        frameTimeout = null;
+        if (STATE_CLOSED == state || null == cumulation || !cumulation.isReadable())
+        {
+            return;
+        }
+        if (framesCompleted == framesAtTimerArm && !isBlocked() && !stopped)
+        {
+            fatal(FRAME_TIMEOUT, "frame not completed within " + config.frameTimeoutMs() + " ms");
+        }
+        else
+        {
+            armFrameTimeout();
+        }
+    }
+
+    private void flushIfNeeded()
+    {
+        if (needsFlush)
+        {
+            needsFlush = false;
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt)
+    {
+        if (Broker.BrokerEvent.STOP_READING == evt)
+        {
+            stopped = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+        else if (Broker.BrokerEvent.SHUTDOWN == evt)
+        {
+            if (STATE_CLOSED != state)
+            {
+                if (STATE_OPEN == state)
+                {
+                    writeAcks();
+                }
+                state = STATE_CLOSED;
+                writeError(0, SHUTTING_DOWN, "broker is shutting down; publishes after the last ACK were not taken");
+                needsFlush = false;
+                ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+                releaseResources();
+            }
+        }
+        else
+        {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx)
+    {
+        state = STATE_CLOSED;
+        releaseResources();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        releaseResources();
+    }
+
+    private void releaseResources()
+    {
+        cancel(handshakeTimeout);
+        handshakeTimeout = null;
+        cancel(frameTimeout);
+        frameTimeout = null;
+        if (null != cumulation)
+        {
+            cumulation.release();
+            cumulation = null;
+        }
+        if (null != session)
+        {
+            broker.sessions().unregister(session);
+        }
+    }
+
+    private static void cancel(final ScheduledFuture<?> future)
+    {
+        if (null != future)
+        {
+            future.cancel(false);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+    {
+        counters.increment(Counter.HANDLER_EXCEPTIONS);
+        if (!(cause instanceof java.io.IOException))
+        {
+            LOG.log(Level.WARNING, "ingest connection failed: " + ctx.channel(), cause);
+        }
+        state = STATE_CLOSED;
+        releaseResources();
+        ctx.close();
+    }
+}
