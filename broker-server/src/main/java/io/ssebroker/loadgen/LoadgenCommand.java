@@ -1,22 +1,128 @@
 package io.ssebroker.loadgen;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
+import io.ssebroker.client.NettyTransport;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * Command line entry of the load generator: opens subscriber streams, publishes at a fixed rate and
- * reports latency and delivery.
+ * Command line entry of the load generator: opens subscriber streams, publishes at a fixed rate and reports
+ * latency and delivery (see docs/loadgen.md).
  * <p>
- * <b>Threading:</b> {@link #call()} runs on the thread picocli calls it on and returns when the run is over.
+ * A run has four phases, all bounded: subscribers ramp up ({@code --ramp-seconds}), publishing starts and runs
+ * through the warm-up ({@code --warmup-seconds}) and the measurement window ({@code --duration-seconds}), then
+ * subscribers drain ({@code --drain-seconds}) and everything stops. With {@code --processes P > 0} (or
+ * automatically above {@value #AUTO_SUBSCRIBERS_PER_PROCESS} subscribers) the subscribers run in P child JVMs
+ * and this process publishes, prints merged progress and merges their results.
+ * <p>
+ * <b>Threading:</b> {@link #call()} runs on the caller's thread, which ramps connections, prints progress and
+ * merges results; the publisher and the event loops have their own threads.
  */
 @Command(
     name = "loadgen",
     mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = "Opens SSE subscribers, publishes at a fixed rate and reports latency and delivery.")
 public final class LoadgenCommand implements Callable<Integer>
 {
+    static final int AUTO_SUBSCRIBERS_PER_PROCESS = 15_000;
+    private static final long NS_PER_S = TimeUnit.SECONDS.toNanos(1);
+    private static final long CHILD_START_ALLOWANCE_NS = TimeUnit.SECONDS.toNanos(3);
+
+    @Option(names = "--subscribers", description = "Subscriber streams in all (default: ${DEFAULT-VALUE}).")
+    int subscribers = 100;
+
+    @Option(names = "--sub-url", description = "Subscriber URL with {topic} (default: ${DEFAULT-VALUE}).")
+    String subUrl = "http://127.0.0.1:8080/events?topic={topic}";
+
+    @Option(names = "--protocol", description = "h1 (one connection per stream) or h2 (h2c prior knowledge) (default: ${DEFAULT-VALUE}).")
+    String protocol = "h1";
+
+    @Option(names = "--h2-streams-per-connection", description = "Streams per h2c connection (default: ${DEFAULT-VALUE}).")
+    int streamsPerConnection = 100;
+
+    @Option(names = "--topics", description = "Topics t0..t{K-1}; subscriber i reads topic i % K (default: ${DEFAULT-VALUE}).")
+    int topics = 10;
+
+    @Option(names = "--rate", description = "Events per second over all topics, round-robin; 0 publishes nothing (default: ${DEFAULT-VALUE}).")
+    long rate = 100;
+
+    @Option(names = "--payload-bytes", description = "Data bytes per event, at least 40 (default: ${DEFAULT-VALUE}).")
+    int payloadBytes = 100;
+
+    @Option(names = "--publish", description = "ingest://host:port, or an http:// URL with {topic} for raw-body POST (default: ${DEFAULT-VALUE}).")
+    String publish = "ingest://127.0.0.1:7070";
+
+    @Option(names = "--token", description = "Ingest token, if the broker requires one.")
+    String token = "";
+
+    @Option(names = "--source-addresses", split = ",", description = "Local addresses to bind before connecting, round-robin (e.g. 127.0.0.2,127.0.0.3).")
+    List<String> sourceAddresses = new ArrayList<>();
+
+    @Option(names = "--ramp-seconds", description = "Time over which subscribers connect (default: ${DEFAULT-VALUE}).")
+    double rampSeconds = 2;
+
+    @Option(names = "--warmup-seconds", description = "Publishing before the measurement window (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds = 2;
+
+    @Option(names = "--duration-seconds", description = "Measurement window (default: ${DEFAULT-VALUE}).")
+    double durationSeconds = 10;
+
+    @Option(names = "--drain-seconds", description = "Time after publishing stops for the last events to arrive (default: ${DEFAULT-VALUE}).")
+    double drainSeconds = 2;
+
+    @Option(names = "--processes", description = "Child JVMs for subscribers; 0 = automatic, in this process up to " +
+        AUTO_SUBSCRIBERS_PER_PROCESS + " subscribers (default: ${DEFAULT-VALUE}).")
+    int processes;
+
+    @Option(names = "--child-jvm-options", description = "Options for child JVMs, space-separated (default: ${DEFAULT-VALUE}).")
+    String childJvmOptions = "-Xmx1g -Dio.netty.leakDetection.level=disabled";
+
+    @Option(names = "--threads", description = "Event loops per process (default: available processors).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--reconnect-delay-ms", description = "Delay before a lost or refused stream reconnects (default: ${DEFAULT-VALUE}).")
+    long reconnectDelayMs = 1000;
+
+    @Option(names = "--no-resume", description = "Reconnect without Last-Event-ID.")
+    boolean noResume;
+
+    @Option(names = "--out", description = "Directory for latency.hgrm and summary.json.")
+    Path out;
+
+    @Option(names = "--label", description = "Name of the run in the JSON summary (default: ${DEFAULT-VALUE}).")
+    String label = "loadgen";
+
+    @Option(names = "--child", hidden = true, description = "Run as a child: subscribers only, machine-readable output.")
+    boolean child;
+
+    @Option(names = "--first-subscriber", hidden = true, description = "Global index of this child's first subscriber.")
+    int firstSubscriber;
+
+    @Option(names = "--origin-ns", hidden = true, description = "Schedule origin (System.nanoTime) chosen by the parent.")
+    long originNs;
+
     /**
      * Runs the command stand-alone, as child processes do.
      *
@@ -30,8 +136,433 @@ public final class LoadgenCommand implements Callable<Integer>
     /**
      * {@inheritDoc}
      */
-    public Integer call()
+    public Integer call() throws Exception
     {
+        validate();
+        return child ? runChild() : runParent();
+    }
+
+    private void validate()
+    {
+        requireRange("--subscribers", subscribers, 0, 10_000_000);
+        requireRange("--topics", topics, 1, 1_000_000);
+        requireRange("--rate", rate, 0, 10_000_000);
+        requireRange("--payload-bytes", payloadBytes, Payload.MIN_BYTES, 1024 * 1024);
+        requireRange("--h2-streams-per-connection", streamsPerConnection, 1, 10_000);
+        requireRange("--processes", processes, 0, 64);
+        requireRange("--threads", threads, 1, 256);
+        requireRange("--reconnect-delay-ms", reconnectDelayMs, 0, 600_000);
+        requireRange("--duration-seconds", durationSeconds, 0.001, 86_400);
+        requireRange("--warmup-seconds", warmupSeconds, 0, 86_400);
+        requireRange("--ramp-seconds", rampSeconds, 0, 86_400);
+        requireRange("--drain-seconds", drainSeconds, 0, 3_600);
+        if (!"h1".equals(protocol) && !"h2".equals(protocol))
+        {
+            throw new IllegalArgumentException("--protocol must be h1 or h2, was " + protocol);
+        }
+        new SubscribeTarget(subUrl, topics);
+    }
+
+    private int runParent() throws Exception
+    {
+        final int children = 0 == processes ?
+            (subscribers > AUTO_SUBSCRIBERS_PER_PROCESS ?
+                (subscribers + AUTO_SUBSCRIBERS_PER_PROCESS - 1) / AUTO_SUBSCRIBERS_PER_PROCESS : 0) :
+            processes;
+        final long rampNs = seconds(rampSeconds);
+        final long startNs = System.nanoTime() + (children > 0 ? CHILD_START_ALLOWANCE_NS : 0);
+        originNs = startNs + rampNs;
+        final Schedule schedule = newSchedule();
+        final long endNs = schedule.windowEndNs() + seconds(drainSeconds);
+
+        System.out.printf(Locale.ROOT,
+            "loadgen: %d subscribers (%s, %s) on %d topics via %s; %d events/s of %d bytes via %s; " +
+            "ramp %.1fs, warm-up %.1fs, window %.1fs, drain %.1fs; %s%n",
+            subscribers, protocol, NettyTransport.epoll() ? "epoll" : "nio", topics, subUrl, rate, payloadBytes, publish,
+            rampSeconds, warmupSeconds, durationSeconds, drainSeconds,
+            children > 0 ? children + " child processes" : "in this process");
+
+        final List<ChildProcess> childProcesses = new ArrayList<>();
+        SubscriberSet local = null;
+        Publisher publisher = null;
+        Thread publisherThread = null;
+        try
+        {
+            if (children > 0)
+            {
+                int first = 0;
+                for (int c = 0; c < children; c++)
+                {
+                    final int count = subscribers / children + (c < subscribers % children ? 1 : 0);
+                    childProcesses.add(ChildProcess.start(c, jvmOptions(), childArgs(first, count)));
+                    first += count;
+                }
+            }
+            else
+            {
+                checkFileLimit(subscribers);
+                local = newSubscriberSet(0, subscribers, schedule, startNs);
+            }
+
+            if (rate > 0 && !"none".equals(publish))
+            {
+                publisher = newPublisher(schedule, endNs);
+                publisherThread = new Thread(publisher, "loadgen-publisher");
+                publisherThread.setDaemon(true);
+                publisherThread.start();
+            }
+
+            final Progress progress = new Progress(schedule, startNs, publisher, local, childProcesses);
+            long nextProgressNs = startNs + NS_PER_S;
+            for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
+            {
+                if (null != local)
+                {
+                    local.openDue(nowNs);
+                }
+                if (nowNs - nextProgressNs >= 0)
+                {
+                    System.out.println(progress.line(nowNs));
+                    nextProgressNs += NS_PER_S;
+                }
+                LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
+            }
+
+            final LoadSummary total = new LoadSummary();
+            if (null != publisher)
+            {
+                publisher.stop();
+                publisherThread.join(5_000);
+                total.merge(new LoadSummary()
+                    .counter(LoadSummary.PLANNED, schedule.totalEvents())
+                    .counter(LoadSummary.SENT, publisher.sent())
+                    .counter(LoadSummary.ACKED, publisher.acked())
+                    .counter(LoadSummary.PUBLISH_FAILED, publisher.failed())
+                    .counter(LoadSummary.MAX_PUBLISH_LAG_NS, publisher.maxLagNs()));
+                if (null != publisher.lastError())
+                {
+                    System.out.println("publisher: " + publisher.lastError());
+                }
+            }
+            if (null != local)
+            {
+                local.stop();
+                total.merge(local.summary());
+            }
+            for (final ChildProcess childProcess : childProcesses)
+            {
+                total.merge(childProcess.await(TimeUnit.NANOSECONDS.toMillis(Math.max(0, endNs - System.nanoTime())) + 60_000));
+            }
+
+            report(total);
+            return 0;
+        }
+        finally
+        {
+            if (null != publisher)
+            {
+                publisher.stop();
+                publisher.close();
+            }
+            for (final ChildProcess childProcess : childProcesses)
+            {
+                childProcess.destroy();
+            }
+        }
+    }
+
+    private int runChild()
+    {
+        final Schedule schedule = newSchedule();
+        final long startNs = originNs - seconds(rampSeconds);
+        final long endNs = schedule.windowEndNs() + seconds(drainSeconds);
+        checkFileLimit(subscribers);
+        final SubscriberSet local = newSubscriberSet(firstSubscriber, subscribers, schedule, startNs);
+        final Histogram interval = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
+        long nextProgressNs = System.nanoTime() + NS_PER_S;
+        for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
+        {
+            local.openDue(nowNs);
+            if (nowNs - nextProgressNs >= 0)
+            {
+                interval.reset();
+                local.addIntervalHistograms(interval);
+                System.out.println(ChildProcess.progressLine(local, interval));
+                System.out.flush();
+                nextProgressNs += NS_PER_S;
+            }
+            LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
+        }
+        local.stop();
+        System.out.println(local.summary().toLine());
+        System.out.flush();
         return 0;
+    }
+
+    private Schedule newSchedule()
+    {
+        return new Schedule(originNs, "none".equals(publish) ? 0 : rate, topics, seconds(warmupSeconds), seconds(durationSeconds));
+    }
+
+    private SubscriberSet newSubscriberSet(
+        final int first, final int count, final Schedule schedule, final long rampStartNs)
+    {
+        return new SubscriberSet(
+            new SubscribeTarget(subUrl, topics),
+            protocol,
+            streamsPerConnection,
+            first,
+            count,
+            schedule,
+            resolveSourceAddresses(),
+            threads,
+            reconnectDelayMs,
+            !noResume,
+            rampStartNs,
+            seconds(rampSeconds));
+    }
+
+    private Publisher newPublisher(final Schedule schedule, final long deadlineNs)
+    {
+        if (publish.startsWith("ingest://"))
+        {
+            final URI uri = URI.create(publish);
+            if (null == uri.getHost() || -1 == uri.getPort())
+            {
+                throw new IllegalArgumentException("--publish ingest:// needs host and port, was " + publish);
+            }
+            return new IngestPublisher(schedule, payloadBytes, deadlineNs, uri.getHost(), uri.getPort(), token);
+        }
+        if (publish.startsWith("http://"))
+        {
+            return new HttpPublisher(schedule, payloadBytes, deadlineNs, publish);
+        }
+        throw new IllegalArgumentException("--publish must be ingest://host:port, an http:// URL or none, was " + publish);
+    }
+
+    private List<InetSocketAddress> resolveSourceAddresses()
+    {
+        final List<InetSocketAddress> addresses = new ArrayList<>();
+        for (final String address : sourceAddresses)
+        {
+            try
+            {
+                addresses.add(new InetSocketAddress(InetAddress.getByName(address.trim()), 0));
+            }
+            catch (final UnknownHostException ex)
+            {
+                throw new IllegalArgumentException("--source-addresses: cannot resolve " + address, ex);
+            }
+        }
+        return addresses;
+    }
+
+    private List<String> jvmOptions()
+    {
+        final List<String> options = new ArrayList<>();
+        for (final String option : childJvmOptions.trim().split("\\s+"))
+        {
+            if (!option.isEmpty())
+            {
+                options.add(option);
+            }
+        }
+        final String transport = System.getProperty("ssebroker.transport");
+        if (null != transport)
+        {
+            options.add("-Dssebroker.transport=" + transport);
+        }
+        return options;
+    }
+
+    private List<String> childArgs(final int first, final int count)
+    {
+        final List<String> args = new ArrayList<>(Arrays.asList(
+            "--child",
+            "--first-subscriber", Integer.toString(first),
+            "--subscribers", Integer.toString(count),
+            "--origin-ns", Long.toString(originNs),
+            "--sub-url", subUrl,
+            "--protocol", protocol,
+            "--h2-streams-per-connection", Integer.toString(streamsPerConnection),
+            "--topics", Integer.toString(topics),
+            "--rate", Long.toString(rate),
+            "--payload-bytes", Integer.toString(payloadBytes),
+            "--publish", publish,
+            "--ramp-seconds", Double.toString(rampSeconds),
+            "--warmup-seconds", Double.toString(warmupSeconds),
+            "--duration-seconds", Double.toString(durationSeconds),
+            "--drain-seconds", Double.toString(drainSeconds),
+            "--threads", Integer.toString(threads),
+            "--reconnect-delay-ms", Long.toString(reconnectDelayMs)));
+        if (!sourceAddresses.isEmpty())
+        {
+            args.add("--source-addresses");
+            args.add(String.join(",", sourceAddresses));
+        }
+        if (noResume)
+        {
+            args.add("--no-resume");
+        }
+        return args;
+    }
+
+    private void report(final LoadSummary total) throws IOException
+    {
+        final double windowSeconds = durationSeconds;
+        System.out.println("--- summary " + label + " ---");
+        System.out.println(total.toText(windowSeconds));
+        if (null != out)
+        {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("latency.hgrm"), total.toHgrm(), StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("summary.json"), total.toJson(label, settings(), windowSeconds), StandardCharsets.UTF_8);
+            System.out.println("wrote " + out.resolve("latency.hgrm") + " and " + out.resolve("summary.json"));
+        }
+    }
+
+    private Map<String, Object> settings()
+    {
+        final Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("subscribers", subscribers);
+        settings.put("protocol", protocol);
+        settings.put("subUrl", subUrl);
+        settings.put("topics", topics);
+        settings.put("rate", rate);
+        settings.put("payloadBytes", payloadBytes);
+        settings.put("publish", publish);
+        settings.put("rampSeconds", rampSeconds);
+        settings.put("warmupSeconds", warmupSeconds);
+        settings.put("durationSeconds", durationSeconds);
+        settings.put("drainSeconds", drainSeconds);
+        settings.put("processes", processes);
+        settings.put("threads", threads);
+        settings.put("sourceAddresses", String.join(",", sourceAddresses));
+        settings.put("transport", NettyTransport.epoll() ? "epoll" : "nio");
+        return settings;
+    }
+
+    private static void checkFileLimit(final int connections)
+    {
+        final OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean)
+        {
+            final long max = ((com.sun.management.UnixOperatingSystemMXBean)os).getMaxFileDescriptorCount();
+            if (connections + 200L > max)
+            {
+                System.err.printf(Locale.ROOT,
+                    "warning: %d connections in one process but the open-file limit is %d; raise ulimit -n or use --processes%n",
+                    connections, max);
+            }
+        }
+    }
+
+    private static long seconds(final double seconds)
+    {
+        return (long)(seconds * NS_PER_S);
+    }
+
+    private static void requireRange(final String name, final double value, final double min, final double max)
+    {
+        if (value < min || value > max)
+        {
+            throw new IllegalArgumentException(
+                name + " must be between " + format(min) + " and " + format(max) + ", was " + format(value));
+        }
+    }
+
+    private static String format(final double value)
+    {
+        return value == Math.rint(value) ? Long.toString((long)value) : Double.toString(value);
+    }
+
+    /**
+     * Builds the once-a-second progress line from this process's subscribers, the children's latest reports and
+     * the publisher. Confined to the command's thread.
+     */
+    private static final class Progress
+    {
+        private final Schedule schedule;
+        private final long startNs;
+        private final Publisher publisher;
+        private final SubscriberSet local;
+        private final List<ChildProcess> children;
+        private final Histogram interval = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
+        private long lastReceived;
+        private long lastSent;
+        private long lastNs;
+
+        Progress(
+            final Schedule schedule,
+            final long startNs,
+            final Publisher publisher,
+            final SubscriberSet local,
+            final List<ChildProcess> children)
+        {
+            this.schedule = schedule;
+            this.startNs = startNs;
+            this.publisher = publisher;
+            this.local = local;
+            this.children = children;
+            this.lastNs = startNs;
+        }
+
+        String line(final long nowNs)
+        {
+            interval.reset();
+            if (null != local)
+            {
+                local.addIntervalHistograms(interval);
+            }
+            for (final ChildProcess child : children)
+            {
+                child.drainInterval(interval);
+            }
+            final long received = sum(LoopStats.RECEIVED);
+            final long sent = null == publisher ? 0 : publisher.sent();
+            final double seconds = Math.max(1e-9, (nowNs - lastNs) / 1e9);
+            final String line = String.format(Locale.ROOT,
+                "[%5.1fs %-7s] subs %d  recv %.0f/s  sent %.0f/s  acked %d  gaps %d  dups %d  conn-err %d  reconn %d" +
+                "  | p50 %s p99 %s max %s%s",
+                (nowNs - startNs) / 1e9, phase(nowNs), sum(LoopStats.CONNECTED),
+                (received - lastReceived) / seconds, (sent - lastSent) / seconds,
+                null == publisher ? 0 : publisher.acked(),
+                sum(LoopStats.GAPS), sum(LoopStats.DUPLICATES), sum(LoopStats.CONNECT_ERRORS), sum(LoopStats.RECONNECTS),
+                micros(interval.getValueAtPercentile(50)), micros(interval.getValueAtPercentile(99)),
+                micros(interval.getMaxValue()),
+                null == local || null == local.lastError() ? "" : "  last error: " + local.lastError());
+            lastReceived = received;
+            lastSent = sent;
+            lastNs = nowNs;
+            return line;
+        }
+
+        private String phase(final long nowNs)
+        {
+            if (nowNs - schedule.originNs() < 0)
+            {
+                return "ramp";
+            }
+            if (nowNs - schedule.windowStartNs() < 0)
+            {
+                return "warm-up";
+            }
+            return nowNs - schedule.windowEndNs() < 0 ? "measure" : "drain";
+        }
+
+        private long sum(final int counter)
+        {
+            long sum = null == local ? 0 : local.sum(counter);
+            for (final ChildProcess child : children)
+            {
+                sum += child.progress(counter);
+            }
+            return sum;
+        }
+
+        private static String micros(final long us)
+        {
+            return us >= 10_000 ? (us / 1000) + "ms" : us + "us";
+        }
     }
 }

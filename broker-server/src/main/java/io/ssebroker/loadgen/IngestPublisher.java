@@ -1,0 +1,77 @@
+package io.ssebroker.loadgen;
+
+import java.util.concurrent.locks.LockSupport;
+
+import io.netty.util.AsciiString;
+import io.ssebroker.client.AckListener;
+import io.ssebroker.client.IngestClient;
+
+/**
+ * Publishes over the TCP ingest protocol with {@link IngestClient#tryPublish}; topic names are
+ * {@link AsciiString} constants and the payload array is reused, so nothing is allocated per event but the
+ * pooled frame buffer.
+ * <p>
+ * <b>Threading:</b> offers on the publisher thread; acknowledgements are counted on the client's event loop.
+ */
+final class IngestPublisher extends Publisher implements AckListener
+{
+    private final IngestClient client;
+    private final AsciiString[] topicNames;
+
+    IngestPublisher(
+        final Schedule schedule,
+        final int payloadBytes,
+        final long deadlineNs,
+        final String host,
+        final int port,
+        final String token)
+    {
+        super(schedule, payloadBytes, deadlineNs);
+        topicNames = new AsciiString[schedule.topics()];
+        for (int i = 0; i < topicNames.length; i++)
+        {
+            topicNames[i] = new AsciiString(SubscribeTarget.topicName(i));
+        }
+        client = IngestClient.connect(new IngestClient.Context()
+            .host(host)
+            .port(port)
+            .token(token)
+            .name("loadgen")
+            .listener(this));
+    }
+
+    protected boolean offer(final int topic, final byte[] data, final int length)
+    {
+        final long result = client.tryPublish(topicNames[topic], null, data, 0, length);
+        if (IngestClient.CLOSED == result)
+        {
+            throw new IllegalStateException("ingest connection closed, code " + client.closeCode());
+        }
+        return IngestClient.BACK_PRESSURED != result;
+    }
+
+    protected void drain(final long deadlineNs)
+    {
+        client.flush();
+        while (client.inFlight() > 0 && !client.isClosed() && deadlineNs - System.nanoTime() > 0)
+        {
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    public void onAck(final long firstSeq, final int count, final long firstId)
+    {
+        acked.addAndGet(count);
+    }
+
+    public void onError(final long seq, final int code, final String message)
+    {
+        failed.incrementAndGet();
+        lastError("ingest error " + code + ": " + message);
+    }
+
+    public void close()
+    {
+        client.close(1_000);
+    }
+}
