@@ -73,6 +73,19 @@ final class ServeCommand implements Callable<Integer>
         defaultValue = "10000")
     long shutdownTimeoutMs;
 
+    @Option(names = "--max-topics", description = "Distinct topics the broker accepts (default ${DEFAULT-VALUE}).",
+        defaultValue = "100000")
+    int maxTopics;
+
+    @Option(names = "--max-topics-per-stream", description = "Topics one stream may subscribe to (default ${DEFAULT-VALUE}).",
+        defaultValue = "1024")
+    int maxTopicsPerStream;
+
+    @Option(names = "--request-timeout-ms",
+        description = "A request must arrive completely within this time (default ${DEFAULT-VALUE}).",
+        defaultValue = "10000")
+    long requestTimeoutMs;
+
     @Option(names = "--demo", description = "Publish a built-in ticker feed.")
     boolean demo;
 
@@ -97,6 +110,9 @@ final class ServeCommand implements Callable<Integer>
             .subscriberBufferBytes(subscriberBufferBytes)
             .slowGraceMs(slowGraceMs)
             .shutdownTimeoutMs(shutdownTimeoutMs)
+            .maxTopics(maxTopics)
+            .maxTopicsPerStream(maxTopicsPerStream)
+            .requestTimeoutMs(requestTimeoutMs)
             .ingestToken(ingestToken);
         if (null != eventLoops)
         {

@@ -1,0 +1,267 @@
+package io.ssebroker.fanout;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.ssebroker.fanout.EngineHarness.EPOCH;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LoopFanOutTest
+{
+    @Test
+    void shouldEncodeEachEventOnceRegardlessOfSubscriberCount()
+    {
+        for (final int subscribers : new int[]{1, 1000})
+        {
+            try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+            {
+                final List<RecordingSink> sinks = new ArrayList<>();
+                for (int i = 0; i < subscribers; i++)
+                {
+                    final RecordingSink sink = new RecordingSink();
+                    engine.subscribe(sink, null, "t");
+                    sinks.add(sink);
+                }
+                engine.publish("t", "", "one");
+                engine.publish("t", "", "two");
+
+                assertEquals(2, engine.frameAllocations.get(), "frames encoded for " + subscribers + " subscribers");
+                final long first = sinks.get(0).addresses.get(0);
+                assertNotEquals(-1L, first);
+                for (final RecordingSink sink : sinks)
+                {
+                    assertEquals(List.of(EPOCH, EPOCH + 1), sink.ids());
+                    assertEquals(first, sink.addresses.get(0), "every subscriber is sent the same bytes");
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldFlushEachSubscriberOncePerBatch()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, null, "t");
+            final int flushesAfterSubscribe = sink.flushes;
+            for (int i = 0; i < 10; i++)
+            {
+                final String data = "e" + i;
+                final int topic = engine.topic("t");
+                final io.netty.buffer.ByteBuf src = io.netty.buffer.Unpooled.copiedBuffer(data, java.nio.charset.StandardCharsets.UTF_8);
+                engine.producer.offer(engine.session.id(), engine.session.nextSequence(), topic, src, 0, 0, 0, data.length());
+                src.release();
+            }
+            engine.sequencer.doWork();
+            engine.fanOut.drain(engine.nowNs);
+            assertEquals(10, sink.ids().size());
+            assertEquals(flushesAfterSubscribe + 1, sink.flushes);
+        }
+    }
+
+    @Test
+    void shouldDeliverSeveralTopicsInIdOrder()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, null, "a", "b", "c");
+            engine.publish("b", "", "1");
+            engine.publish("a", "", "2");
+            engine.publish("x", "", "not subscribed");
+            engine.publish("c", "", "3");
+            engine.publish("a", "", "4");
+            assertEquals(List.of(EPOCH, EPOCH + 1, EPOCH + 3, EPOCH + 4), sink.ids());
+        }
+    }
+
+    @Test
+    void shouldReplayRetainedEventsAfterLastEventIdInIdOrder()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                engine.publish(0 == i % 2 ? "a" : "b", "", "v" + i);
+            }
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, Long.toString(EPOCH + 4), "a", "b");
+            engine.publish("a", "", "live");
+            final List<Long> expected = new ArrayList<>();
+            for (long id = EPOCH + 5; id <= EPOCH + 10; id++)
+            {
+                expected.add(id);
+            }
+            assertEquals(expected, sink.ids());
+            assertTrue(!sink.text.toString().contains("event: reset"));
+        }
+    }
+
+    @Test
+    void shouldSignalResetWhenHistoryNoLongerReachesBack()
+    {
+        try (EngineHarness engine = new EngineHarness(3, 1 << 30, false))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                engine.publish("t", "", "v" + i);
+            }
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, Long.toString(EPOCH + 2), "t");
+            final String text = sink.text.toString();
+            assertTrue(text.contains("event: reset\ndata: {\"reason\":\"history-truncated\",\"lastEventId\":\"" +
+                (EPOCH + 2) + "\",\"oldestRetainedId\":\"" + (EPOCH + 7) + "\""), text);
+            assertEquals(List.of(EPOCH + 7, EPOCH + 8, EPOCH + 9), sink.ids());
+        }
+    }
+
+    @Test
+    void shouldSignalResetForIdFromBeforeThisRun()
+    {
+        assertResetReason(Long.toString(EPOCH - 500), "unknown-epoch");
+    }
+
+    @Test
+    void shouldSignalResetForIdFromTheFuture()
+    {
+        assertResetReason(Long.toString(EPOCH + 1_000_000), "future-id");
+    }
+
+    @Test
+    void shouldSignalResetForMalformedId()
+    {
+        assertResetReason("12abc", "malformed-id");
+    }
+
+    private static void assertResetReason(final String lastEventId, final String reason)
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            engine.publish("t", "", "v");
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, lastEventId, "t");
+            assertTrue(sink.text.toString().contains("\"reason\":\"" + reason + "\""), sink.text.toString());
+            assertEquals(List.of(EPOCH), sink.ids(), "every retained event follows the reset");
+        }
+    }
+
+    @Test
+    void shouldStopAdvancingWhileUnwritableAndCatchUpFromHistory()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink slow = new RecordingSink();
+            final RecordingSink fast = new RecordingSink();
+            final SubscriberCursor slowCursor = engine.subscribe(slow, null, "t");
+            engine.subscribe(fast, null, "t");
+            slow.writable = false;
+            for (int i = 0; i < 5; i++)
+            {
+                engine.publish("t", "", "v" + i);
+            }
+            assertEquals(0, slow.ids().size());
+            assertEquals(5, fast.ids().size());
+            assertTrue(slowCursor.isStalled());
+
+            slow.writable = true;
+            engine.fanOut.onWritable(slowCursor, engine.nowNs);
+            assertEquals(fast.ids(), slow.ids());
+        }
+    }
+
+    @Test
+    void shouldEvictSubscriberStalledLongerThanGrace()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink slow = new RecordingSink();
+            engine.subscribe(slow, null, "t");
+            slow.writable = false;
+            engine.publish("t", "", "v");
+            engine.fanOut.onTimer(engine.nowNs + 500_000_000L);
+            assertNull(slow.closedFor, "still within the grace period");
+            engine.fanOut.onTimer(engine.nowNs + 1_500_000_000L);
+            assertEquals(EvictionReason.SLOW, slow.closedFor);
+            assertEquals(1, engine.fanOut.stats().evictions(EvictionReason.SLOW));
+            assertEquals(0, engine.fanOut.subscriberCount());
+        }
+    }
+
+    @Test
+    void shouldEvictLappedSubscriberInsteadOfSkippingEvents()
+    {
+        try (EngineHarness engine = new EngineHarness(3, 1 << 30, false))
+        {
+            final RecordingSink slow = new RecordingSink();
+            final SubscriberCursor cursor = engine.subscribe(slow, null, "t");
+            slow.writable = false;
+            for (int i = 0; i < 10; i++)
+            {
+                engine.publish("t", "", "v" + i);
+            }
+            slow.writable = true;
+            engine.fanOut.onWritable(cursor, engine.nowNs);
+            assertEquals(EvictionReason.LAPPED, slow.closedFor);
+            assertEquals(List.of(), slow.ids(), "no event after a silent gap");
+        }
+    }
+
+    @Test
+    void shouldSkipToNewestOnConflatedTopicWhenLapped()
+    {
+        try (EngineHarness engine = new EngineHarness(3, 1 << 30, true))
+        {
+            final RecordingSink slow = new RecordingSink();
+            final SubscriberCursor cursor = engine.subscribe(slow, null, "t");
+            slow.writable = false;
+            for (int i = 0; i < 10; i++)
+            {
+                engine.publish("t", "", "v" + i);
+            }
+            slow.writable = true;
+            engine.fanOut.onWritable(cursor, engine.nowNs);
+            assertNull(slow.closedFor);
+            final List<Long> ids = slow.ids();
+            assertEquals(EPOCH + 9, ids.get(ids.size() - 1), "ends on the newest value");
+            assertTrue(ids.get(0) >= EPOCH + 7, "skipped what history no longer holds: " + ids);
+            assertTrue(engine.fanOut.stats().conflations() >= 1);
+        }
+    }
+
+    @Test
+    void shouldSendHeartbeatOnIdleStream()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, null, "t");
+            engine.fanOut.onTimer(engine.nowNs + 1_000_000_000L);
+            assertEquals("", sink.text.toString());
+            engine.fanOut.onTimer(engine.nowNs + 5_000_000_000L);
+            assertEquals("3\r\n:\n\n\r\n", sink.text.toString());
+        }
+    }
+
+    @Test
+    void shouldTrimOldestAcrossTopicsWhenOverGlobalBudget()
+    {
+        try (EngineHarness engine = new EngineHarness(1000, 1 << 20, false))
+        {
+            final String big = "x".repeat(100_000);
+            for (int i = 0; i < 30; i++)
+            {
+                engine.publish(0 == i % 3 ? "a" : "b", "", big);
+            }
+            assertTrue(engine.sequencer.retainedBytes() <= 1 << 20, "retained " + engine.sequencer.retainedBytes());
+            final int retained = engine.fanOut.retained(engine.topic("a")) + engine.fanOut.retained(engine.topic("b"));
+            assertEquals(engine.sequencer.retainedEvents(), retained);
+            assertTrue(retained < 30);
+        }
+    }
+}
