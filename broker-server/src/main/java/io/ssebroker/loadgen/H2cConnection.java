@@ -255,6 +255,11 @@ final class H2cConnection implements SubscriberConnection
             final long nowNs = System.nanoTime();
             for (final SubscriberStream stream : streams)
             {
+                if (!stopping && !stream.isConnected() && streamsById.containsValue(stream))
+                {
+                    stream.stats().increment(LoopStats.CONNECT_ERRORS);
+                    stream.stats().lastError("h2c connection closed before a response");
+                }
                 stream.onDisconnected(nowNs);
             }
             streamsById.clear();

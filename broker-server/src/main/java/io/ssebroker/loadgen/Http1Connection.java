@@ -37,6 +37,7 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
 
     private Channel channel;
     private boolean stopping;
+    private boolean answered;
 
     Http1Connection(
         final EventLoop loop,
@@ -82,6 +83,7 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
      */
     public void onResponseStarted(final long nowNs)
     {
+        answered = true;
         stream.onConnected(nowNs);
     }
 
@@ -90,6 +92,7 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
      */
     public void onResponseFailed(final int status, final String reason)
     {
+        answered = true;
         stream.stats().increment(LoopStats.CONNECT_ERRORS);
         stream.stats().lastError("HTTP/1.1 subscribe: " + reason);
         channel.close();
@@ -165,12 +168,18 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
     {
         public void channelActive(final ChannelHandlerContext ctx)
         {
+            answered = false;
             ctx.writeAndFlush(ByteBufUtil.writeAscii(ctx.alloc(), request()), ctx.voidPromise());
             ctx.fireChannelActive();
         }
 
         public void channelInactive(final ChannelHandlerContext ctx)
         {
+            if (!answered && !stopping)
+            {
+                stream.stats().increment(LoopStats.CONNECT_ERRORS);
+                stream.stats().lastError("HTTP/1.1 connection closed before a response");
+            }
             stream.onDisconnected(System.nanoTime());
             scheduleReconnect();
             ctx.fireChannelInactive();

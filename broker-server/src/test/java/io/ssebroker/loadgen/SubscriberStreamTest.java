@@ -1,0 +1,113 @@
+package io.ssebroker.loadgen;
+
+import java.nio.charset.StandardCharsets;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class SubscriberStreamTest
+{
+    private static final long S = 1_000_000_000L;
+
+    // 10 events/s on one topic; window [origin + 1 s, origin + 3 s): events 10..29, per-topic seq 11..30.
+    private final Schedule schedule = new Schedule(100 * S, 10, 1, S, 2 * S);
+    private final LoopStats stats = new LoopStats();
+    private final SubscriberStream stream = new SubscriberStream(0, stats, schedule, true);
+
+    @Test
+    void shouldRoundTripPayload()
+    {
+        final byte[] payload = new byte[Payload.MIN_BYTES];
+        Payload.encode(payload, payload.length, 1234567890123456789L, 987654321098765432L);
+
+        assertEquals(1234567890123456789L, Payload.parseSeq(payload, payload.length));
+        assertEquals(987654321098765432L, Payload.parseIntendedNs(payload, payload.length));
+    }
+
+    @Test
+    void shouldCountGapsAndDuplicatesFromPerTopicSequence()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11);
+        receive(12);
+        receive(15);
+        receive(13);
+        receive(16);
+
+        assertEquals(2, stats.get(LoopStats.GAPS));
+        assertEquals(1, stats.get(LoopStats.DUPLICATES));
+        assertEquals(4, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldExpectEveryWindowEventWhileConnectedAndDeliverAll()
+    {
+        stream.onConnected(schedule.originNs());
+        for (int seq = 1; seq <= 30; seq++)
+        {
+            receive(seq);
+        }
+        stream.finish(schedule.windowEndNs() + S);
+
+        assertEquals(20, stats.get(LoopStats.EXPECTED));
+        assertEquals(20, stats.get(LoopStats.DELIVERED));
+        assertEquals(30, stats.get(LoopStats.RECEIVED));
+        assertEquals(20, stats.windowHistogram().getTotalCount());
+        assertEquals(0, stats.get(LoopStats.CONNECTED));
+    }
+
+    @Test
+    void shouldNotExpectEventsWhileDisconnected()
+    {
+        stream.onConnected(schedule.originNs());
+        stream.onDisconnected(schedule.intendedNs(15));
+        stream.onConnected(schedule.intendedNs(20));
+        stream.finish(schedule.windowEndNs());
+
+        // Connected for events 10..14 and 20..29 of the window.
+        assertEquals(15, stats.get(LoopStats.EXPECTED));
+        assertEquals(1, stats.get(LoopStats.RECONNECTS));
+        assertEquals(1, stats.get(LoopStats.DISCONNECTS));
+    }
+
+    @Test
+    void shouldCountForeignEventsWithoutParsingThemAsOurs()
+    {
+        stream.onConnected(schedule.originNs());
+        final ByteBuf bytes = Unpooled.copiedBuffer("event: reset\ndata: 1 2 \n\ndata: hello\n\n", StandardCharsets.US_ASCII);
+        try
+        {
+            stream.parser().feed(bytes, 0, bytes.readableBytes(), schedule.windowStartNs());
+        }
+        finally
+        {
+            bytes.release();
+        }
+
+        assertEquals(2, stats.get(LoopStats.OTHER_EVENTS));
+        assertEquals(0, stats.get(LoopStats.DELIVERED));
+    }
+
+    private void receive(final long seq)
+    {
+        final long n = seq - 1;
+        final long intendedNs = schedule.intendedNs(n);
+        final byte[] payload = new byte[Payload.MIN_BYTES];
+        Payload.encode(payload, payload.length, seq, intendedNs);
+        final ByteBuf bytes = Unpooled.buffer();
+        bytes.writeCharSequence("data: ", StandardCharsets.US_ASCII);
+        bytes.writeBytes(payload);
+        bytes.writeCharSequence("\n\n", StandardCharsets.US_ASCII);
+        try
+        {
+            stream.parser().feed(bytes, 0, bytes.readableBytes(), intendedNs + 500_000);
+        }
+        finally
+        {
+            bytes.release();
+        }
+    }
+}
