@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Side-by-side load test of the SSE broker and nginx+nchan on loopback.
+#
+#   bench/compare-nchan.sh [matrix|idle] [options]
+#
+#   matrix (default)  subscribers {1000,10000,19000} x rates {100,1000} ev/s, 100-byte payloads, against both
+#   idle              RSS of each server with 0 and with IDLE_SUBSCRIBERS (10,000) idle subscribers
+#                     -> memory per idle subscriber
+#
+# Options (environment variables):
+#   SECONDS_PER_POINT=20   measurement window per point
+#   SUBSCRIBERS="1000 10000 19000"   RATES="100 1000"   TOPICS=10   PAYLOAD_BYTES=100
+#   TARGETS="broker nchan"  which servers to test
+#   BROKER_PUBLISH=ingest   ingest (TCP ingest protocol) or http (POST /publish)
+#   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="-Xms1g -Xmx1g"
+#   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
+#   SKIP_INSTALL=1          do not apt-get install nginx and nchan
+#   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081
+#
+# Only loopback addresses are used; every process this script starts is stopped by its PID on exit.
+set -euo pipefail
+
+MODE="${1:-matrix}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+JAR="$ROOT/broker-server/target/sse-broker.jar"
+SECONDS_PER_POINT="${SECONDS_PER_POINT:-20}"
+SUBSCRIBERS="${SUBSCRIBERS:-1000 10000 19000}"
+RATES="${RATES:-100 1000}"
+TOPICS="${TOPICS:-10}"
+PAYLOAD_BYTES="${PAYLOAD_BYTES:-100}"
+TARGETS="${TARGETS:-broker nchan}"
+BROKER_PUBLISH="${BROKER_PUBLISH:-ingest}"
+BROKER_ARGS="${BROKER_ARGS:-}"
+BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:--Xms1g -Xmx1g}"
+BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
+BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
+NCHAN_PORT="${NCHAN_PORT:-8081}"
+SOURCES="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5"
+OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
+CLK_TCK="$(getconf CLK_TCK)"
+PAGE_KB=$(( $(getconf PAGESIZE) / 1024 ))
+
+mkdir -p "$OUT"
+STARTED_PIDS=()
+
+log() { echo "[compare] $*" >&2; }
+
+cleanup() {
+    for pid in "${STARTED_PIDS[@]:-}"; do
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${STARTED_PIDS[@]:-}"; do
+        [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+    done
+}
+trap cleanup EXIT
+
+prepare_host() {
+    # Raise the open-file limit to the hard limit (20000 per process here) for this shell and its children.
+    ulimit -n "$(ulimit -Hn)" || log "could not raise ulimit -n"
+    log "open files per process: $(ulimit -n)"
+    sysctl -w net.ipv4.ip_local_port_range="1024 65000" >/dev/null 2>&1 || log "could not widen the local port range"
+    sysctl -w net.core.somaxconn=8192 >/dev/null 2>&1 || true
+    if [ ! -f "$JAR" ]; then
+        log "building $JAR"
+        (cd "$ROOT" && ./mvnw -q -pl broker-server -am package -DskipTests)
+    fi
+}
+
+install_nchan() {
+    if [ "${SKIP_INSTALL:-0}" = 1 ] || { command -v nginx >/dev/null && nchan_module >/dev/null; }; then
+        return
+    fi
+    log "installing nginx and nchan from Debian packages"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-nchan >/dev/null
+}
+
+nchan_module() {
+    local module
+    module="$(dpkg -L libnginx-mod-nchan 2>/dev/null | grep -m1 'ngx_nchan_module\.so$')" || return 1
+    [ -n "$module" ] && echo "$module"
+}
+
+# --- process accounting from /proc ------------------------------------------------------------------
+
+# Children of a PID (nginx workers of the master we started).
+children_of() {
+    pgrep -P "$1" || true
+}
+
+server_pids() {
+    local pid="$1"
+    echo "$pid"
+    children_of "$pid"
+}
+
+# utime + stime in clock ticks of a PID (fields 14 and 15 after the command name).
+cpu_ticks() {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+total_cpu_ticks() {
+    local sum=0 pid
+    for pid in $(server_pids "$1"); do
+        sum=$(( sum + $(cpu_ticks "$pid") ))
+    done
+    echo "$sum"
+}
+
+total_rss_kb() {
+    local sum=0 pid rss
+    for pid in $(server_pids "$1"); do
+        rss="$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)"
+        sum=$(( sum + ${rss:-0} ))
+    done
+    echo "$sum"
+}
+
+# --- servers ---------------------------------------------------------------------------------------
+
+start_broker() {
+    log "starting broker"
+    # shellcheck disable=SC2086
+    java $BROKER_JAVA_OPTS -jar "$JAR" serve --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" \
+        $BROKER_ARGS >"$OUT/broker.log" 2>&1 &
+    SERVER_PID=$!
+    STARTED_PIDS+=("$SERVER_PID")
+    wait_for_port "$BROKER_HTTP_PORT"
+    wait_for_port "$BROKER_INGEST_PORT"
+    SUB_URL="http://127.0.0.1:$BROKER_HTTP_PORT/events?topic={topic}"
+    if [ "$BROKER_PUBLISH" = http ]; then
+        PUB_URL="http://127.0.0.1:$BROKER_HTTP_PORT/publish?topic={topic}"
+    else
+        PUB_URL="ingest://127.0.0.1:$BROKER_INGEST_PORT"
+    fi
+}
+
+start_nchan() {
+    log "starting nginx + nchan"
+    local prefix="$OUT/nginx" module
+    module="$(nchan_module)" || { log "libnginx-mod-nchan is not installed"; exit 1; }
+    mkdir -p "$prefix"
+    sed -e "s|@NCHAN_MODULE@|$module|" -e "s|@PREFIX@|$prefix|g" -e "s|@WORKERS@|$(nproc)|" \
+        -e "s|@PORT@|$NCHAN_PORT|" "$HERE/nginx-nchan.conf" >"$prefix/nginx.conf"
+    nginx -p "$prefix" -c "$prefix/nginx.conf" >"$OUT/nginx.log" 2>&1 &
+    SERVER_PID=$!
+    STARTED_PIDS+=("$SERVER_PID")
+    wait_for_port "$NCHAN_PORT"
+    SUB_URL="http://127.0.0.1:$NCHAN_PORT/sub/{topic}"
+    PUB_URL="http://127.0.0.1:$NCHAN_PORT/pub/{topic}"
+}
+
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+wait_for_port() {
+    local port="$1" i
+    for i in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    log "port $port did not open"; exit 1
+}
+
+# --- load points -----------------------------------------------------------------------------------
+
+# run_point TARGET SUBSCRIBERS RATE -> appends a table row
+run_point() {
+    local target="$1" subs="$2" rate="$3" dir="$OUT/$1-$2-$3"
+    local warmup=3 ramp=$(( subs / 2000 + 2 )) drain=3
+    mkdir -p "$dir"
+    log "$target: $subs subscribers, $rate events/s, ${SECONDS_PER_POINT}s"
+    local cpu_before cpu_after rss_kb
+    cpu_before="$(total_cpu_ticks "$SERVER_PID")"
+    java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
+        --subscribers "$subs" --topics "$TOPICS" --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
+        --sub-url "$SUB_URL" --publish "$PUB_URL" --source-addresses "$SOURCES" \
+        --ramp-seconds "$ramp" --warmup-seconds "$warmup" --duration-seconds "$SECONDS_PER_POINT" \
+        --drain-seconds "$drain" --processes $(( (subs + 9999) / 10000 )) \
+        --label "$target-$subs-$rate" --out "$dir" >"$dir/loadgen.log" 2>&1 &
+    local loadgen_pid=$!
+    STARTED_PIDS+=("$loadgen_pid")
+    # Sample RSS three quarters into the window, while every subscriber is connected.
+    sleep $(( ramp + 3 + warmup + SECONDS_PER_POINT * 3 / 4 ))
+    rss_kb="$(total_rss_kb "$SERVER_PID")"
+    wait "$loadgen_pid" || log "loadgen exited with $? (see $dir/loadgen.log)"
+    cpu_after="$(total_cpu_ticks "$SERVER_PID")"
+    local cpu_s
+    cpu_s="$(awk -v a="$cpu_before" -v b="$cpu_after" -v t="$CLK_TCK" 'BEGIN { printf "%.1f", (b - a) / t }')"
+    row "$target" "$subs" "$rate" "$dir/summary.json" "$cpu_s" "$rss_kb"
+}
+
+json_number() {
+    # json_number FILE KEY -> first numeric value of "KEY": in the file
+    grep -o "\"$2\": [-0-9.enul]*" "$1" | head -1 | awk '{ print $2 }'
+}
+
+row() {
+    local target="$1" subs="$2" rate="$3" json="$4" cpu_s="$5" rss_kb="$6"
+    if [ ! -f "$json" ]; then
+        printf '| %s | %s | %s | failed | | | | | | | |\n' "$target" "$subs" "$rate" >>"$TABLE"
+        return
+    fi
+    local delivered ratio p50 p99 p999
+    delivered="$(json_number "$json" deliveredPerSecond)"
+    ratio="$(json_number "$json" deliveryRatio)"
+    p50="$(json_number "$json" p50)"; p99="$(json_number "$json" p99)"; p999="$(json_number "$json" p999)"
+    awk -v t="$target" -v s="$subs" -v r="$rate" -v d="$delivered" -v q="$ratio" -v a="$p50" -v b="$p99" \
+        -v c="$p999" -v cpu="$cpu_s" -v rss="$rss_kb" 'BEGIN {
+            printf "| %s | %d | %d | %.0f | %.4f | %.2f | %.2f | %.2f | %s | %.0f | %.1f |\n",
+                t, s, r, d, q, a / 1000, b / 1000, c / 1000, cpu, rss / 1024, rss / s }' >>"$TABLE"
+}
+
+table_header() {
+    {
+        echo "| server | subscribers | rate ev/s | delivered ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | server CPU s | RSS MiB | RSS ÷ subscribers KiB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    } >"$TABLE"
+}
+
+run_matrix() {
+    TABLE="$OUT/results.md"
+    {
+        echo "# SSE broker vs nginx+nchan"
+        echo
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
+        echo "$(java -version 2>&1 | head -1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+        echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
+        echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
+        echo
+    } >"$OUT/header.md"
+    table_header
+    for target in $TARGETS; do
+        "start_$target"
+        for subs in $SUBSCRIBERS; do
+            for rate in $RATES; do
+                run_point "$target" "$subs" "$rate"
+            done
+        done
+        stop_server
+    done
+    cat "$OUT/header.md" "$TABLE" >"$OUT/results.md.tmp" && mv "$OUT/results.md.tmp" "$TABLE"
+    cat "$TABLE"
+}
+
+run_idle() {
+    local idle_subs="${IDLE_SUBSCRIBERS:-10000}"
+    TABLE="$OUT/idle.md"
+    {
+        echo "| server | RSS idle MiB | RSS with $idle_subs idle subscribers MiB | KiB per idle subscriber |"
+        echo "|---|---|---|---|"
+    } >"$TABLE"
+    for target in $TARGETS; do
+        "start_$target"
+        sleep 2
+        local before after
+        before="$(total_rss_kb "$SERVER_PID")"
+        java -Xmx1g -jar "$JAR" loadgen --subscribers "$idle_subs" --rate 0 --publish none \
+            --sub-url "$SUB_URL" --source-addresses "$SOURCES" --ramp-seconds 5 --warmup-seconds 0 \
+            --duration-seconds 10 --drain-seconds 0 --label "$target-idle" --out "$OUT/$target-idle" \
+            >"$OUT/$target-idle.log" 2>&1 &
+        local loadgen_pid=$!
+        STARTED_PIDS+=("$loadgen_pid")
+        sleep 12
+        after="$(total_rss_kb "$SERVER_PID")"
+        wait "$loadgen_pid" || log "loadgen exited with $?"
+        awk -v t="$target" -v a="$before" -v b="$after" -v n="$idle_subs" \
+            'BEGIN { printf "| %s | %.1f | %.1f | %.2f |\n", t, a / 1024, b / 1024, (b - a) / n }' >>"$TABLE"
+        stop_server
+    done
+    cat "$TABLE"
+}
+
+prepare_host
+case " $TARGETS " in *" nchan "*) install_nchan ;; esac
+case "$MODE" in
+    matrix) run_matrix ;;
+    idle) run_idle ;;
+    *) echo "usage: $0 [matrix|idle]" >&2; exit 2 ;;
+esac
+log "results in $OUT"
