@@ -272,6 +272,7 @@ public final class IngestClient implements AutoCloseable
     private final Map<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
     private final Runnable flushTask = this::runFlush;
+    private final java.util.Queue<ByteBuf> outbound = io.netty.util.internal.PlatformDependent.newMpscQueue();
     private final ConnectionHandler connectionHandler = new ConnectionHandler();
     private final AckListener listener;
     private final EventLoopGroup ownedGroup;
@@ -540,7 +541,14 @@ public final class IngestClient implements AutoCloseable
      */
     public void flush()
     {
-        channel.flush();
+        if (channel.eventLoop().inEventLoop())
+        {
+            runFlush();
+        }
+        else
+        {
+            scheduleFlush();
+        }
     }
 
     /**
@@ -748,8 +756,10 @@ public final class IngestClient implements AutoCloseable
             }
             nextSeq = seq + 1;
             publishedSeq = seq;
-            // Enqueued under the lock so that the wire order is the numbering order.
-            channel.write(frame, channel.voidPromise());
+            // Queued under the lock so that the wire order is the numbering order. Frames go through
+            // our own queue rather than channel.write from this thread: an off-loop write becomes a task
+            // that can land behind an already-queued flush task and then wait unflushed.
+            outbound.offer(frame);
             scheduleFlush();
             return seq;
         }
@@ -765,9 +775,26 @@ public final class IngestClient implements AutoCloseable
 
     private void runFlush()
     {
-        // Cleared before flushing so a frame written during the flush schedules another one.
+        // Cleared before draining so a frame queued during the drain schedules another one.
         flushScheduled.set(false);
-        channel.flush();
+        ByteBuf frame;
+        boolean wrote = false;
+        while (null != (frame = outbound.poll()))
+        {
+            if (channel.isActive())
+            {
+                channel.write(frame, channel.voidPromise());
+                wrote = true;
+            }
+            else
+            {
+                frame.release();
+            }
+        }
+        if (wrote)
+        {
+            channel.flush();
+        }
     }
 
     private void abort()
@@ -964,6 +991,7 @@ public final class IngestClient implements AutoCloseable
                 }
             }
             failUnanswered();
+            runFlush();
             ctx.fireChannelInactive();
         }
 
