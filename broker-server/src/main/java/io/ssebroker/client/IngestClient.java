@@ -2,6 +2,7 @@ package io.ssebroker.client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.DecoderException;
+import io.netty.util.internal.PlatformDependent;
 
 import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
 
@@ -58,9 +60,12 @@ import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
  * {@code ACK} of an earlier frame.
  *
  * <h2>Flushing</h2>
- * Publishing writes without flushing and schedules one flush task on the event loop unless one is already
- * pending, so frames published while the loop is busy leave in one write system call. {@link #flush()}
- * flushes explicitly.
+ * Publishing puts the encoded frame on a multi-producer queue and schedules one flush task on the event loop
+ * unless one is already pending; the task drains the queue into the channel and flushes once, so frames
+ * published while the loop is busy leave in one write system call. Frames do not go through an off-loop
+ * {@code channel.write}: that becomes a task of its own, which can land behind the pending flush task and then
+ * wait unflushed until the next publish. The queue holds at most {@link #window()} frames, since every frame in
+ * it is unanswered. {@link #flush()} drains and flushes now (on the loop) or schedules it.
  *
  * <h2>Errors</h2>
  * Per-frame codes (16–31) fail that frame only. Connection-level codes, a malformed frame from the broker
@@ -272,7 +277,8 @@ public final class IngestClient implements AutoCloseable
     private final Map<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
     private final Runnable flushTask = this::runFlush;
-    private final java.util.Queue<ByteBuf> outbound = io.netty.util.internal.PlatformDependent.newMpscQueue();
+    // Multi-producer (publishing threads), single consumer (the event loop's flush task).
+    private final Queue<ByteBuf> outbound = PlatformDependent.newMpscQueue();
     private final ConnectionHandler connectionHandler = new ConnectionHandler();
     private final AckListener listener;
     private final EventLoopGroup ownedGroup;

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,62 @@ class IngestClientLoopbackTest
 
         assertTrue(client.close(10_000));
         assertEquals(1000L + frames, last.get());
+    }
+
+    @Test
+    void shouldSendEveryFrameOfABurstWithoutAnExplicitFlush() throws Exception
+    {
+        final int frames = 20_000;
+        startBroker(
+            (in, out) ->
+            {
+                expectHello(in);
+                writeWelcome(out, 4096);
+                for (int seq = 1; seq <= frames; seq++)
+                {
+                    final int length = in.readInt();
+                    in.readFully(new byte[length]);
+                    writeAck(out, seq, 1, seq);
+                }
+            });
+        final AtomicLong acked = new AtomicLong();
+        final IngestClient client = IngestClient.connect(new IngestClient.Context()
+            .port(server.getLocalPort())
+            .listener(new AckListener()
+            {
+                public void onAck(final long firstSeq, final int count, final long firstId)
+                {
+                    acked.addAndGet(count);
+                }
+
+                public void onError(final long seq, final int code, final String message)
+                {
+                }
+            }));
+        final byte[] data = { 'x' };
+
+        // Bursts separated by pauses, so that a frame queued behind a pending flush task would be stranded
+        // until the next burst, and the last burst's tail forever.
+        int published = 0;
+        while (published < frames)
+        {
+            for (int i = 0; i < 97 && published < frames; i++)
+            {
+                if (client.tryPublish("t", null, data, 0, 1) > 0)
+                {
+                    published++;
+                }
+            }
+            LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
+        }
+
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (acked.get() < frames && deadlineNs - System.nanoTime() > 0)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        assertEquals(frames, acked.get());
+        client.close();
     }
 
     @Test
