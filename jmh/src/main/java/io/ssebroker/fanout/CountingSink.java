@@ -1,0 +1,43 @@
+package io.ssebroker.fanout;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * An in-memory subscriber for benchmarks: counts frames and bytes and releases each frame at once,
+ * as a socket that takes everything would. Always writable.
+ * <p>
+ * <b>Threading:</b> confined to the fan-out's loop (the benchmark thread).
+ */
+final class CountingSink implements SubscriberSink
+{
+    long frames;
+    long bytes;
+    long flushes;
+    boolean closed;
+
+    @Override
+    public boolean isWritable()
+    {
+        return true;
+    }
+
+    @Override
+    public void write(final ByteBuf frame)
+    {
+        frames++;
+        bytes += frame.readableBytes();
+        frame.release();
+    }
+
+    @Override
+    public void flush()
+    {
+        flushes++;
+    }
+
+    @Override
+    public void close(final EvictionReason reason)
+    {
+        closed = true;
+    }
+}
