@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -16,6 +15,7 @@ import java.util.stream.Stream;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import io.ssebroker.server.testing.SseText;
@@ -132,7 +132,7 @@ class MultiLinePayloadTest
     {
         final String topic = "jdk-client-" + TOPICS.incrementAndGet();
         final String text = "first \u2603\r\nsecond \ud83d\ude80\nthird\rfourth";
-        final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        final HttpClient client = JdkHttp.CLIENT;
         final HttpRequest request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + broker.httpPort() + "/events?topic=" + topic)).GET().build();
         final HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
