@@ -40,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  *       {@link LoopFanOut#drain} applies them to the history (no subscribers) and trims, releasing
  *       the oldest frames. The score is per event.</li>
  * </ul>
+ * The fork gives the JMH worker thread the pooled-allocator cache and recycler batch that a Netty
+ * event loop thread ({@code FastThreadLocalThread}) has by default.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {
     "-Dio.netty.leakDetection.level=disabled",
     "-Dio.netty.allocator.useCacheForAllThreads=true",
+    "-Dio.netty.recycler.batchFastThreadLocalOnly=false",
     "-Xms1g",
     "-Xmx1g"})
 public class LoopFanOutReplayBenchmark

@@ -38,9 +38,13 @@ import java.util.concurrent.TimeUnit;
  * an event loop would, so neither the pool nor the log fills. The publisher's wake-up runs on a
  * direct executor and acknowledges at once.
  * <p>
- * The fork sets {@code io.netty.allocator.useCacheForAllThreads=true}: in the broker the sequencer
- * runs on a Netty {@code FastThreadLocalThread}, which always has a pooled-allocator thread cache;
- * the JMH worker is a plain thread, which by default in Netty 4.1 has none.
+ * The fork makes the JMH worker thread behave like the broker's sequencer thread, a Netty
+ * {@code FastThreadLocalThread}: {@code io.netty.allocator.useCacheForAllThreads=true} gives it a
+ * pooled-allocator thread cache and {@code io.netty.recycler.batchFastThreadLocalOnly=false} its
+ * recycler batch (Netty 4.1 grants both only to such threads by default).
+ * <p>
+ * {@code gc.alloc.rate.norm} counts every thread of the fork, so it includes the reader's release
+ * of the frames, which in the broker happens on the event loops.
  * <p>
  * Frame bytes per event (id of 16 digits, event name {@code tick}) are printed at the end of the
  * trial: 63, 147 and 1072 for payloads of 16, 100 and 1024 bytes.
@@ -53,6 +57,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {
     "-Dio.netty.leakDetection.level=disabled",
     "-Dio.netty.allocator.useCacheForAllThreads=true",
+    "-Dio.netty.recycler.batchFastThreadLocalOnly=false",
     "-Xms1g",
     "-Xmx1g"})
 public class SequencerBenchmark
