@@ -23,6 +23,8 @@ import java.util.Arrays;
 public final class RawHttpConnection implements AutoCloseable
 {
     public static final int DEFAULT_TIMEOUT_MS = 10_000;
+    /** {@link #peek} result when nothing arrived in time. */
+    public static final int TIMED_OUT = -2;
 
     private final Socket socket;
     private final InputStream in;
@@ -165,6 +167,32 @@ public final class RawHttpConnection implements AutoCloseable
         final byte[] bytes = new byte[max];
         final int n = in.read(bytes);
         return n < 0 ? null : Arrays.copyOf(bytes, n);
+    }
+
+    /**
+     * Waits at most {@code timeoutMs} for the next byte without consuming it.
+     *
+     * @return the byte, -1 at end of stream, or {@link #TIMED_OUT}.
+     */
+    public int peek(final int timeoutMs) throws IOException
+    {
+        final int previousTimeoutMs = socket.getSoTimeout();
+        socket.setSoTimeout(timeoutMs);
+        try
+        {
+            in.mark(1);
+            final int b = in.read();
+            in.reset();
+            return b;
+        }
+        catch (final SocketTimeoutException ex)
+        {
+            return TIMED_OUT;
+        }
+        finally
+        {
+            socket.setSoTimeout(previousTimeoutMs);
+        }
     }
 
     /**
