@@ -175,7 +175,12 @@ public final class Broker implements AutoCloseable
 
         final WriteBufferWaterMark waterMark =
             new WriteBufferWaterMark(config.subscriberBufferBytes / 2, config.subscriberBufferBytes);
-        httpServer = new ServerBootstrap()
+        final ServerBootstrap http = new ServerBootstrap();
+        if (config.socketSendBufferBytes > 0)
+        {
+            http.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes);
+        }
+        httpServer = http
             .group(acceptGroup, workerGroup)
             .channel(serverChannelClass)
             .option(ChannelOption.SO_BACKLOG, 4096)
@@ -256,6 +261,21 @@ public final class Broker implements AutoCloseable
     public boolean isClosing()
     {
         return closing.get();
+    }
+
+    /**
+     * Stops the sequencer from taking events until {@link #resumeSequencing()}: publishers are
+     * back-pressured (their ingest connections stop being read), nothing is lost. For maintenance
+     * and for tests of back-pressure.
+     */
+    public void pauseSequencing()
+    {
+        sequencerAgent.paused = true;
+    }
+
+    public void resumeSequencing()
+    {
+        sequencerAgent.paused = false;
     }
 
     /**
@@ -447,6 +467,7 @@ public final class Broker implements AutoCloseable
         private final Sequencer sequencer;
         private final IngestRing ring;
         private final AtomicLong cycles = new AtomicLong();
+        volatile boolean paused;
 
         SequencerAgent(final Sequencer sequencer, final IngestRing ring)
         {
@@ -463,7 +484,7 @@ public final class Broker implements AutoCloseable
         @Override
         public int doWork()
         {
-            final int work = sequencer.doWork();
+            final int work = paused ? 0 : sequencer.doWork();
             cycles.lazySet(cycles.get() + 1);
             return work;
         }

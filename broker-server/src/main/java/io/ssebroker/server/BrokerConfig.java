@@ -29,6 +29,7 @@ public final class BrokerConfig
     long retryMs = 3000;
     long heartbeatMs = 15_000;
     int subscriberBufferBytes = 256 * 1024;
+    int socketSendBufferBytes;
     long slowGraceMs = 10_000;
     List<String> corsOrigins = new ArrayList<>(List.of("*"));
     long requestTimeoutMs = 10_000;
@@ -143,6 +144,16 @@ public final class BrokerConfig
     public BrokerConfig subscriberBufferBytes(final int bytes)
     {
         this.subscriberBufferBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Kernel send buffer of each HTTP connection (SO_SNDBUF); 0 keeps the kernel's auto-tuning.
+     * A fixed value bounds kernel memory per subscriber and makes a stalled reader visible sooner.
+     */
+    public BrokerConfig socketSendBufferBytes(final int bytes)
+    {
+        this.socketSendBufferBytes = bytes;
         return this;
     }
 
@@ -299,6 +310,7 @@ public final class BrokerConfig
         checkRange("stream.heartbeatMs", heartbeatMs, 10, 3_600_000);
         checkRange("subscriber.bufferBytes", subscriberBufferBytes, 4096, 1 << 30);
         checkRange("subscriber.slowGraceMs", slowGraceMs, 0, 3_600_000);
+        checkRange("subscriber.socketSendBufferBytes", socketSendBufferBytes, 0, 64 << 20);
         checkRange("http.requestTimeoutMs", requestTimeoutMs, 10, 3_600_000);
         checkRange("ingest.handshakeTimeoutMs", handshakeTimeoutMs, 10, 3_600_000);
         checkRange("ingest.frameTimeoutMs", frameTimeoutMs, 10, 3_600_000);

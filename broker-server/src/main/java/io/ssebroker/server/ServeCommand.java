@@ -59,6 +59,11 @@ final class ServeCommand implements Callable<Integer>
         defaultValue = "262144")
     int subscriberBufferBytes;
 
+    @Option(names = "--socket-send-buffer-bytes",
+        description = "SO_SNDBUF of subscriber connections; 0 keeps kernel auto-tuning (default ${DEFAULT-VALUE}).",
+        defaultValue = "0")
+    int socketSendBufferBytes;
+
     @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).",
         defaultValue = "10000")
     long slowGraceMs;
@@ -109,6 +114,7 @@ final class ServeCommand implements Callable<Integer>
             .heartbeatMs(heartbeatMs)
             .subscriberBufferBytes(subscriberBufferBytes)
             .slowGraceMs(slowGraceMs)
+            .socketSendBufferBytes(socketSendBufferBytes)
             .shutdownTimeoutMs(shutdownTimeoutMs)
             .maxTopics(maxTopics)
             .maxTopicsPerStream(maxTopicsPerStream)
