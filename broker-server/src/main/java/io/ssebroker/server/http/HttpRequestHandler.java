@@ -91,6 +91,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
     private long pendingSequence;
     private boolean pendingKeepAlive;
     private String pendingOrigin;
+    private QueryStringDecoder pendingQuery;
     private ByteBuf pendingMessage;
     private int pendingTopic;
     private int pendingEventLength;
@@ -188,16 +189,20 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         }
         final String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         final QueryStringDecoder query;
+        final String path;
         try
         {
             query = new QueryStringDecoder(request.uri(), CharsetUtil.UTF_8, true, MAX_QUERY_PARAMS);
+            // Decoding is lazy: force it here so a bad percent escape is a 400, not a handler failure.
+            path = query.path();
+            query.parameters();
         }
         catch (final IllegalArgumentException ex)
         {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "malformed request target: " + ex.getMessage(), true);
+            reject(request, HttpResponseStatus.BAD_REQUEST, "malformed request target: " + ex.getMessage(), false);
             return;
         }
-        final String path = query.path();
+        pendingQuery = query;
         final HttpMethod method = request.method();
         switch (path)
         {
@@ -312,15 +317,16 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         counters.increment(Counter.STREAMS_OPENED);
         cancelRequestTimeout();
         final LoopFanOut fanOut = broker.fanOut(ctx.channel().eventLoop());
-        final SseStreamHandler stream = new SseStreamHandler(fanOut, counters);
+        final boolean http10 = HttpVersion.HTTP_1_0.equals(request.protocolVersion());
+        final SseStreamHandler stream = new SseStreamHandler(fanOut, counters, http10);
         // From here on the connection carries raw pre-encoded chunks: drop the codec first, so the
         // head and every frame below go straight to the socket.
         final io.netty.channel.Channel channel = ctx.channel();
         ctx.pipeline().addLast(stream);
         ctx.pipeline().remove(HttpServerInitializer.CODEC);
         ctx.pipeline().remove(this);
-        channel.write(responses.streamHead(channel.alloc(), origin), channel.voidPromise());
-        channel.write(SseControlFrames.preamble(channel.alloc(), broker.config().retryMs()), channel.voidPromise());
+        channel.write(responses.streamHead(channel.alloc(), origin, http10), channel.voidPromise());
+        stream.write(SseControlFrames.preamble(channel.alloc(), broker.config().retryMs()));
         stream.start(topicIndexes, lastEventId);
     }
 
@@ -392,7 +398,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
     {
         final String origin = pendingOrigin;
         final String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        final QueryStringDecoder query = new QueryStringDecoder(request.uri(), CharsetUtil.UTF_8, true, MAX_QUERY_PARAMS);
+        final QueryStringDecoder query = pendingQuery;
         final String topicName;
         final byte[] eventName;
         final ByteBuf data;

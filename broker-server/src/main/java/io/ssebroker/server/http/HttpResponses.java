@@ -87,14 +87,15 @@ final class HttpResponses
     /**
      * Status line and headers of an event stream, ready to write once the codec is gone.
      */
-    ByteBuf streamHead(final ByteBufAllocator alloc, final String origin)
+    ByteBuf streamHead(final ByteBufAllocator alloc, final String origin, final boolean http10)
     {
         final StringBuilder head = new StringBuilder(256)
-            .append("HTTP/1.1 200 OK\r\n")
+            .append(http10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n")
             .append("Content-Type: text/event-stream; charset=utf-8\r\n")
             .append("Cache-Control: no-cache\r\n")
             .append("X-Accel-Buffering: no\r\n")
-            .append("Transfer-Encoding: chunked\r\n");
+            // HTTP/1.0 has no chunked coding (RFC 9112 6.1): the body is delimited by the close.
+            .append(http10 ? "Connection: close\r\n" : "Transfer-Encoding: chunked\r\n");
         if (anyOrigin)
         {
             head.append("Access-Control-Allow-Origin: *\r\n");

@@ -31,13 +31,19 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
 
     private final LoopFanOut fanOut;
     private final BrokerCounters counters;
+    private final boolean unchunked;
     private ChannelHandlerContext ctx;
     private SubscriberCursor cursor;
 
-    SseStreamHandler(final LoopFanOut fanOut, final BrokerCounters counters)
+    /**
+     * @param unchunked true for HTTP/1.0 clients: frames are sent without their chunk framing, which
+     *                  is a matter of moving the duplicate's indexes, not of copying.
+     */
+    SseStreamHandler(final LoopFanOut fanOut, final BrokerCounters counters, final boolean unchunked)
     {
         this.fanOut = fanOut;
         this.counters = counters;
+        this.unchunked = unchunked;
     }
 
     @Override
@@ -64,7 +70,22 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     @Override
     public void write(final ByteBuf frame)
     {
+        if (unchunked)
+        {
+            stripChunkFraming(frame);
+        }
         ctx.write(frame, ctx.voidPromise());
+    }
+
+    /**
+     * Narrows a chunk ({@code hex CRLF payload CRLF}) to its payload.
+     */
+    static void stripChunkFraming(final ByteBuf chunk)
+    {
+        final int start = chunk.readerIndex();
+        final int lf = chunk.indexOf(start, chunk.writerIndex(), (byte)'\n');
+        chunk.readerIndex(lf + 1);
+        chunk.writerIndex(Math.max(lf + 1, chunk.writerIndex() - 2));
     }
 
     @Override
@@ -76,7 +97,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     @Override
     public void close(final EvictionReason reason)
     {
-        if (EvictionReason.SLOW == reason)
+        if (EvictionReason.SLOW == reason || unchunked)
         {
             // Its buffer is full anyway; nothing more would reach it.
             ctx.close();

@@ -182,6 +182,20 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             }
             final int index = in.readerIndex();
             final long length = in.getUnsignedInt(index);
+            if (STATE_HANDSHAKE == state)
+            {
+                // Check what the first frame claims to be before trusting its length: bytes from
+                // another protocol (an HTTP request, say) are a failed handshake, not a huge frame.
+                if (readable < LENGTH_FIELD_BYTES + 1)
+                {
+                    break;
+                }
+                if (HELLO != in.getByte(index + LENGTH_FIELD_BYTES) || length < 1 || length > maxFrameBytes)
+                {
+                    fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB'");
+                    return;
+                }
+            }
             if (0 == length)
             {
                 fatal(BAD_FRAME, "frame length must be at least 1");

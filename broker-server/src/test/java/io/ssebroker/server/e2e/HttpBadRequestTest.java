@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,8 +108,6 @@ class HttpBadRequestTest
     }
 
     @Test
-    @Disabled("BUG: a malformed percent escape in the query (GET /events?topic=%zz) closes the connection with no " +
-        "response: QueryStringDecoder decodes lazily, so parameters() throws outside the try in onRequest")
     void shouldReject400WhenQueryHasMalformedPercentEscape() throws Exception
     {
         final RawResponse response = RawHttp.get(broker.httpPort(), "/events?topic=%zz");
@@ -255,8 +252,6 @@ class HttpBadRequestTest
     }
 
     @Test
-    @Disabled("BUG: POST /publish?topic=%zz closes the connection with no response: QueryStringDecoder.parameters() " +
-        "throws IllegalArgumentException in publish(), which exceptionCaught turns into a close")
     void shouldReject400WhenRawBodyQueryHasMalformedPercentEscape() throws Exception
     {
         final RawResponse response = RawHttp.exchange(broker.httpPort(), "POST", "/publish?topic=%zz", "text/plain",

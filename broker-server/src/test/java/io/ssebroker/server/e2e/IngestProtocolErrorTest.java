@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -103,9 +102,6 @@ class IngestProtocolErrorTest
     }
 
     @Test
-    @Disabled("BUG: bytes that are not a HELLO before the handshake (here an HTTP request) get ERROR " +
-        "FRAME_TOO_LARGE (5), not BAD_HANDSHAKE (2) as docs/ingest-protocol.md says for anything but HELLO first: " +
-        "IngestConnectionHandler.process() checks the length field before the handshake state")
     void shouldFailHandshakeAndCloseWhenFirstBytesAreHttp() throws Exception
     {
         try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
