@@ -197,9 +197,14 @@ public final class LoopFanOut
         final SubscriberCursor[] dirty = this.dirty;
         final int count = dirtyCount;
         long delivered = 0;
+        // Each cursor writes everything it can and is flushed right away: still one flush per channel
+        // per batch, and the duplicates and outbound entries of one channel go out before the next
+        // channel's are made, which keeps Netty's per-thread object pools from running dry.
         for (int i = 0; i < count; i++)
         {
             final SubscriberCursor cursor = dirty[i];
+            dirty[i] = null;
+            cursor.dirty = false;
             final int written = write(cursor, nowNs);
             if (WRITTEN_LAPPED == written)
             {
@@ -208,17 +213,11 @@ public final class LoopFanOut
             else
             {
                 delivered += written;
-            }
-        }
-        for (int i = 0; i < count; i++)
-        {
-            final SubscriberCursor cursor = dirty[i];
-            dirty[i] = null;
-            cursor.dirty = false;
-            if (cursor.needsFlush && !cursor.closed)
-            {
-                cursor.needsFlush = false;
-                cursor.sink.flush();
+                if (cursor.needsFlush && !cursor.closed)
+                {
+                    cursor.needsFlush = false;
+                    cursor.sink.flush();
+                }
             }
         }
         dirtyCount = 0;

@@ -52,6 +52,8 @@ public final class Sequencer implements Agent
 
     private final SequencerAccess.Touched touched = new SequencerAccess.Touched();
     private long headId;
+    private final byte[] headIdDigits = new byte[20];
+    private int headIdDigitCount;
     private long appendedInBatch;
     private long eventsSequenced;
     private long bytesEncoded;
@@ -79,6 +81,12 @@ public final class Sequencer implements Agent
         this.listener = listener;
         this.batchLimit = batchLimit;
         this.headId = epochId - 1;
+        final String digits = Long.toString(epochId - 1);
+        for (int i = 0; i < digits.length(); i++)
+        {
+            headIdDigits[i] = (byte)digits.charAt(i);
+        }
+        this.headIdDigitCount = digits.length();
         this.encoder = new SseFrameEncoder(ring.buffer());
     }
 
@@ -131,10 +139,14 @@ public final class Sequencer implements Agent
         final int dataLength = length - EVENT_OFFSET - eventLength;
 
         final long id = ++headId;
-        final int payloadLength = SseFrameEncoder.payloadLength(id, eventLength, buffer, dataIndex, dataLength);
+        final byte[] digits = headIdDigits;
+        final int digitCount = SseFrameEncoder.incrementDigits(digits, headIdDigitCount);
+        headIdDigitCount = digitCount;
+        final int payloadLength =
+            SseFrameEncoder.payloadLengthForDigits(digitCount, eventLength, buffer, dataIndex, dataLength);
         final int frameLength = SseFrameEncoder.frameLength(payloadLength);
         final ByteBuf frame = alloc.directBuffer(frameLength, frameLength);
-        encoder.encode(frame, id, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength);
+        encoder.encode(frame, digits, digitCount, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength);
 
         final long trimUpTo = retention.append(topic, id, frameLength);
         log.append(topic, id, trimUpTo, frame);

@@ -59,6 +59,37 @@ class SseFrameEncoderTest
         assertEquals(Integer.toHexString(payload.length()) + "\r\n" + payload + "\r\n", encode(1795241191027064L, "", data));
     }
 
+    @Test
+    void shouldIncrementAsciiDigitsWithCarryAndGrowth()
+    {
+        final byte[] digits = new byte[20];
+        digits[0] = '9';
+        digits[1] = '9';
+        final int count = SseFrameEncoder.incrementDigits(digits, 2);
+        assertEquals("100", new String(digits, 0, count, StandardCharsets.US_ASCII));
+        final int next = SseFrameEncoder.incrementDigits(digits, count);
+        assertEquals("101", new String(digits, 0, next, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void shouldFindLineBreakAtEveryPositionOfEightByteWords()
+    {
+        for (int length = 1; length <= 24; length++)
+        {
+            for (int at = 0; at < length; at++)
+            {
+                for (final byte lineBreak : new byte[]{'\n', '\r'})
+                {
+                    source.setMemory(0, 64, (byte)'a');
+                    source.putByte(3 + at, lineBreak);
+                    assertEquals(3 + at, SseFrameEncoder.indexOfLineBreak(source, 3, length));
+                }
+            }
+            source.setMemory(0, 64, (byte)'a');
+            assertEquals(-1, SseFrameEncoder.indexOfLineBreak(source, 3, length));
+        }
+    }
+
     private String encode(final long id, final String event, final String data)
     {
         final byte[] eventBytes = event.getBytes(StandardCharsets.US_ASCII);
