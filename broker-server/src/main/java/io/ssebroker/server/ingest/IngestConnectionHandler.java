@@ -659,8 +659,19 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 state = STATE_CLOSED;
                 writeError(0, SHUTTING_DOWN, "broker is shutting down; publishes after the last ACK were not taken");
                 needsFlush = false;
-                ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
                 releaseResources();
+                // Half-close after the final frames and keep reading (and discarding) until the peer
+                // closes: closing a socket with unread input sends a reset, which on some stacks
+                // discards the acknowledgements the publisher has not read yet.
+                ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(future ->
+                {
+                    if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel)
+                    {
+                        ((io.netty.channel.socket.DuplexChannel)ctx.channel()).shutdownOutput();
+                    }
+                    ctx.channel().config().setAutoRead(true);
+                    ctx.executor().schedule(() -> ctx.close(), 2, TimeUnit.SECONDS);
+                });
             }
         }
         else
