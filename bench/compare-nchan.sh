@@ -231,7 +231,7 @@ run_matrix() {
         echo "# SSE broker vs nginx+nchan"
         echo
         echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
-        echo "$(java -version 2>&1 | head -1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+        echo "$(java -version 2>&1 | head -1), commit ${COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}."
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
         echo
