@@ -25,6 +25,13 @@ public final class Main implements Runnable
         {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
         }
+        if (null == System.getProperty("io.netty.leakDetection.level"))
+        {
+            // Netty samples 1 in 128 allocations with a stack trace by default; at a million frames a
+            // second that is thousands of stack traces a second. The test suite runs at paranoid;
+            // operators can turn it back on with -Dio.netty.leakDetection.level=simple.
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
         final String[] effective = 0 == args.length || args[0].startsWith("-") && !isTopLevelOption(args[0]) ?
             prepend("serve", args) : args;
         System.exit(new CommandLine(new Main()).execute(effective));
