@@ -33,6 +33,12 @@ public final class SseFrameEncoder
     private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** End of a single data line, of the event, and of the chunk. */
+    private static final byte[] SINGLE_LINE_TAIL = {'\n', '\n', '\r', '\n'};
+    private static final int MAX_FAST_EVENT_LENGTH = 64;
+
+    /** Chunk header, id, event and data prefix: 8 + 2 + 4 + 20 + 1 + 7 + 64 + 1 + 6 bytes at most. */
+    private final byte[] scratch = new byte[128];
 
     private final ByteBuffer sourceView;
 
@@ -64,12 +70,27 @@ public final class SseFrameEncoder
     public static int payloadLengthForDigits(
         final int idDigits, final int eventLength, final DirectBuffer data, final int dataIndex, final int dataLength)
     {
+        return payloadLengthForDigits(
+            idDigits, eventLength, data, dataIndex, dataLength, indexOfLineBreak(data, dataIndex, dataLength));
+    }
+
+    /**
+     * As {@link #payloadLengthForDigits(int, int, DirectBuffer, int, int)} with the first line break
+     * already found by {@link #indexOfLineBreak} (-1 for none), so one scan serves length and encoding.
+     */
+    public static int payloadLengthForDigits(
+        final int idDigits,
+        final int eventLength,
+        final DirectBuffer data,
+        final int dataIndex,
+        final int dataLength,
+        final int firstBreak)
+    {
         int length = ID_PREFIX.length + idDigits + 1;
         if (eventLength > 0)
         {
             length += EVENT_PREFIX.length + eventLength + 1;
         }
-        final int firstBreak = indexOfLineBreak(data, dataIndex, dataLength);
         int lines = 1;
         int terminatorBytes = 0;
         if (firstBreak >= 0)
@@ -192,6 +213,31 @@ public final class SseFrameEncoder
         final int dataLength,
         final int payloadLength)
     {
+        encode(dst, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength,
+            indexOfLineBreak(source, dataIndex, dataLength));
+    }
+
+    /**
+     * As above, with the first line break of the data already known (-1 for none).
+     */
+    public void encode(
+        final ByteBuf dst,
+        final byte[] idDigits,
+        final int idDigitCount,
+        final DirectBuffer source,
+        final int eventIndex,
+        final int eventLength,
+        final int dataIndex,
+        final int dataLength,
+        final int payloadLength,
+        final int firstBreak)
+    {
+        if (firstBreak < 0 && eventLength <= MAX_FAST_EVENT_LENGTH)
+        {
+            encodeSingleLine(dst, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex, dataLength,
+                payloadLength);
+            return;
+        }
         final int start = dst.writerIndex();
         writeHex(dst, payloadLength);
         dst.writeShort(CRLF);
@@ -208,7 +254,6 @@ public final class SseFrameEncoder
         }
 
         final int end = dataIndex + dataLength;
-        final int firstBreak = indexOfLineBreak(source, dataIndex, dataLength);
         if (firstBreak < 0)
         {
             writeDataLine(dst, dataIndex, dataLength);
@@ -240,6 +285,50 @@ public final class SseFrameEncoder
                 " (frame starts at " + start + ")");
         }
         dst.writeShort(CRLF);
+    }
+
+    /**
+     * The common case — data without line breaks — as three bulk writes: everything before the data
+     * assembled in a scratch array, the data, and the fixed tail. Saves the per-call capacity checks
+     * of a dozen small writes.
+     */
+    private void encodeSingleLine(
+        final ByteBuf dst,
+        final byte[] idDigits,
+        final int idDigitCount,
+        final DirectBuffer source,
+        final int eventIndex,
+        final int eventLength,
+        final int dataIndex,
+        final int dataLength,
+        final int payloadLength)
+    {
+        final byte[] head = scratch;
+        int at = 0;
+        for (int shift = (hexDigits(payloadLength) - 1) * 4; shift >= 0; shift -= 4)
+        {
+            head[at++] = HEX[(payloadLength >>> shift) & 0xF];
+        }
+        head[at++] = CR;
+        head[at++] = LF;
+        System.arraycopy(ID_PREFIX, 0, head, at, ID_PREFIX.length);
+        at += ID_PREFIX.length;
+        System.arraycopy(idDigits, 0, head, at, idDigitCount);
+        at += idDigitCount;
+        head[at++] = LF;
+        if (eventLength > 0)
+        {
+            System.arraycopy(EVENT_PREFIX, 0, head, at, EVENT_PREFIX.length);
+            at += EVENT_PREFIX.length;
+            source.getBytes(eventIndex, head, at, eventLength);
+            at += eventLength;
+            head[at++] = LF;
+        }
+        System.arraycopy(DATA_PREFIX, 0, head, at, DATA_PREFIX.length);
+        at += DATA_PREFIX.length;
+        dst.writeBytes(head, 0, at);
+        copy(dst, dataIndex, dataLength);
+        dst.writeBytes(SINGLE_LINE_TAIL);
     }
 
     /**

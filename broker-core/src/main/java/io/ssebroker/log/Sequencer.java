@@ -142,11 +142,13 @@ public final class Sequencer implements Agent
         final byte[] digits = headIdDigits;
         final int digitCount = SseFrameEncoder.incrementDigits(digits, headIdDigitCount);
         headIdDigitCount = digitCount;
+        final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, dataIndex, dataLength);
         final int payloadLength =
-            SseFrameEncoder.payloadLengthForDigits(digitCount, eventLength, buffer, dataIndex, dataLength);
+            SseFrameEncoder.payloadLengthForDigits(digitCount, eventLength, buffer, dataIndex, dataLength, firstBreak);
         final int frameLength = SseFrameEncoder.frameLength(payloadLength);
         final ByteBuf frame = alloc.directBuffer(frameLength, frameLength);
-        encoder.encode(frame, digits, digitCount, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength);
+        encoder.encode(
+            frame, digits, digitCount, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength, firstBreak);
 
         final long trimUpTo = retention.append(topic, id, frameLength);
         log.append(topic, id, trimUpTo, frame);
