@@ -6,10 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -44,10 +41,7 @@ public final class IngestWire implements AutoCloseable
 
     public static IngestWire connect(final int port) throws IOException
     {
-        final Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
-        socket.setSoTimeout(RawHttpConnection.DEFAULT_TIMEOUT_MS);
-        socket.setTcpNoDelay(true);
-        return new IngestWire(socket);
+        return new IngestWire(Sockets.connectLoopback(port));
     }
 
     public Socket socket()
@@ -85,20 +79,12 @@ public final class IngestWire implements AutoCloseable
      */
     public IngestWire publish(final String topic, final String event, final byte[] data) throws IOException
     {
-        return publish(topic.getBytes(StandardCharsets.UTF_8),
-            null == event ? new byte[0] : event.getBytes(StandardCharsets.US_ASCII), data);
+        return publish(topic.getBytes(StandardCharsets.UTF_8), eventBytes(event), data);
     }
 
     public IngestWire publish(final byte[] topic, final byte[] event, final byte[] data) throws IOException
     {
-        out.writeInt(1 + 2 + topic.length + 1 + event.length + 4 + data.length);
-        out.writeByte(PUBLISH);
-        out.writeShort(topic.length);
-        out.write(topic);
-        out.writeByte(event.length);
-        out.write(event);
-        out.writeInt(data.length);
-        out.write(data);
+        writePublish(out, topic, event, data);
         return this;
     }
 
@@ -140,23 +126,7 @@ public final class IngestWire implements AutoCloseable
      */
     public boolean awaitClose() throws IOException
     {
-        try
-        {
-            final int b = in.read();
-            if (b >= 0)
-            {
-                throw new IOException("expected the connection to close, but read byte 0x" + Integer.toHexString(b));
-            }
-            return true;
-        }
-        catch (final SocketTimeoutException ex)
-        {
-            return false;
-        }
-        catch (final SocketException ex)
-        {
-            return true;
-        }
+        return Sockets.awaitClose(in);
     }
 
     public InputStream input()
@@ -178,22 +148,31 @@ public final class IngestWire implements AutoCloseable
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream frame = new DataOutputStream(bytes))
         {
-            final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-            final byte[] eventBytes = null == event ? new byte[0] : event.getBytes(StandardCharsets.US_ASCII);
-            frame.writeInt(1 + 2 + topicBytes.length + 1 + eventBytes.length + 4 + data.length);
-            frame.writeByte(PUBLISH);
-            frame.writeShort(topicBytes.length);
-            frame.write(topicBytes);
-            frame.writeByte(eventBytes.length);
-            frame.write(eventBytes);
-            frame.writeInt(data.length);
-            frame.write(data);
+            writePublish(frame, topic.getBytes(StandardCharsets.UTF_8), eventBytes(event), data);
         }
         catch (final IOException ex)
         {
             throw new IllegalStateException(ex);
         }
         return bytes.toByteArray();
+    }
+
+    private static byte[] eventBytes(final String event)
+    {
+        return null == event ? new byte[0] : event.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void writePublish(
+        final DataOutputStream out, final byte[] topic, final byte[] event, final byte[] data) throws IOException
+    {
+        out.writeInt(1 + 2 + topic.length + 1 + event.length + 4 + data.length);
+        out.writeByte(PUBLISH);
+        out.writeShort(topic.length);
+        out.write(topic);
+        out.writeByte(event.length);
+        out.write(event);
+        out.writeInt(data.length);
+        out.write(data);
     }
 
     /** One frame from the broker. */

@@ -6,23 +6,20 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * One HTTP/1.1 connection over a plain {@link Socket}, for asserting exact bytes and sending requests
- * no well-behaved client would. Every read is bounded by the socket timeout (10 s unless changed), so
- * a missing byte fails the test instead of hanging it.
+ * no well-behaved client would. Every read is bounded by the socket timeout (10 s unless changed, see
+ * {@link Sockets#DEFAULT_TIMEOUT_MS}), so a missing byte fails the test instead of hanging it.
  * <p>
  * <b>Threading:</b> one thread at a time.
  */
 public final class RawHttpConnection implements AutoCloseable
 {
-    public static final int DEFAULT_TIMEOUT_MS = 10_000;
     /** {@link #peek} result when nothing arrived in time. */
     public static final int TIMED_OUT = -2;
 
@@ -42,10 +39,7 @@ public final class RawHttpConnection implements AutoCloseable
      */
     public static RawHttpConnection open(final int port) throws IOException
     {
-        final Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
-        socket.setSoTimeout(DEFAULT_TIMEOUT_MS);
-        socket.setTcpNoDelay(true);
-        return new RawHttpConnection(socket);
+        return new RawHttpConnection(Sockets.connectLoopback(port));
     }
 
     public Socket socket()
@@ -203,23 +197,7 @@ public final class RawHttpConnection implements AutoCloseable
      */
     public boolean awaitClose() throws IOException
     {
-        try
-        {
-            final int b = in.read();
-            if (b >= 0)
-            {
-                throw new IOException("expected the connection to close, but read byte 0x" + Integer.toHexString(b));
-            }
-            return true;
-        }
-        catch (final SocketTimeoutException ex)
-        {
-            return false;
-        }
-        catch (final SocketException ex)
-        {
-            return true;
-        }
+        return Sockets.awaitClose(in);
     }
 
     private int readByte() throws IOException
