@@ -6,16 +6,14 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.RawResponse;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,28 +31,11 @@ class CorsTest
     private static final String LISTED = "https://a.example";
     private static final String UNLISTED = "https://b.example";
 
-    private static Broker anyOrigin;
-    private static Broker listedOrigins;
+    @RegisterExtension
+    static final BrokerExtension anyOrigin = BrokerExtension.withDefaults();
 
-    @BeforeAll
-    static void startBrokers() throws InterruptedException
-    {
-        anyOrigin = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-        listedOrigins = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0).corsOrigins(List.of(LISTED)));
-    }
-
-    @AfterAll
-    static void stopBrokers()
-    {
-        if (null != anyOrigin)
-        {
-            anyOrigin.close();
-        }
-        if (null != listedOrigins)
-        {
-            listedOrigins.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension listedOrigins = BrokerExtension.with(config -> config.corsOrigins(List.of(LISTED)));
 
     @Test
     void shouldAllowAnyOriginOnStreamByDefault() throws Exception

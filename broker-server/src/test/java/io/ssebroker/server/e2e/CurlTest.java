@@ -8,12 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
-import org.junit.jupiter.api.AfterAll;
+import io.ssebroker.server.testing.BrokerExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,22 +25,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CurlTest
 {
-    private static Broker broker;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
 
     @BeforeAll
-    static void startBroker() throws InterruptedException
+    static void requireCurl()
     {
         assumeTrue(null != curl(), "curl is not installed");
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != broker)
-        {
-            broker.close();
-        }
     }
 
     @Test

@@ -7,18 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.RawHttpConnection;
 import io.ssebroker.server.testing.RawResponse;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,22 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class HttpPublishTest
 {
-    private static Broker broker;
-
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
 
     @Test
     void shouldAnswerFormPublishWithAssignedIdAsWholeBody() throws Exception

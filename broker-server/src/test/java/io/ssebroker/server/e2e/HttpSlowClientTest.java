@@ -5,17 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.RawHttpConnection;
 import io.ssebroker.server.testing.RawResponse;
-import io.ssebroker.server.testing.ServingProbe;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.ssebroker.server.testing.ServingProbeExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,35 +29,11 @@ class HttpSlowClientTest
     private static final long REQUEST_TIMEOUT_MS = 300;
     private static final int TRICKLE_MS = 50;
 
-    private static Broker broker;
-    private ServingProbe probe;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.with(config -> config.requestTimeoutMs(REQUEST_TIMEOUT_MS));
 
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0).requestTimeoutMs(REQUEST_TIMEOUT_MS));
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
-
-    @BeforeEach
-    void openProbe() throws IOException
-    {
-        probe = ServingProbe.open(broker.httpPort(), broker.ingestPort());
-    }
-
-    @AfterEach
-    void closeProbe() throws IOException
-    {
-        probe.close();
-    }
+    @RegisterExtension
+    final ServingProbeExtension probe = new ServingProbeExtension(broker);
 
     @Test
     void shouldAnswer408AndCloseWhenHeadersTrickleInSlowerThanRequestTimeout() throws Exception

@@ -7,16 +7,13 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.IngestWire;
 import io.ssebroker.server.testing.ServingProbe;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import io.ssebroker.server.testing.ServingProbeExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,37 +31,13 @@ class IngestProtocolErrorTest
     private static final int MAX_DATA_BYTES = 1024;
     private static final int MAX_FRAME_BYTES = MAX_DATA_BYTES + 512;
 
-    private static Broker broker;
-    private ServingProbe probe;
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.with(config -> config
+        .frameTimeoutMs(FRAME_TIMEOUT_MS)
+        .maxDataBytes(MAX_DATA_BYTES));
 
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0)
-            .frameTimeoutMs(FRAME_TIMEOUT_MS)
-            .maxDataBytes(MAX_DATA_BYTES));
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
-
-    @BeforeEach
-    void openProbe() throws IOException
-    {
-        probe = ServingProbe.open(broker.httpPort(), broker.ingestPort());
-    }
-
-    @AfterEach
-    void closeProbe() throws IOException
-    {
-        probe.close();
-    }
+    @RegisterExtension
+    final ServingProbeExtension probe = new ServingProbeExtension(broker);
 
     @Test
     void shouldWelcomeWithLimitsAndEpoch() throws Exception

@@ -12,17 +12,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
-import io.ssebroker.client.IngestClient;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import io.ssebroker.server.testing.SseText;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,28 +36,8 @@ class MultiLinePayloadTest
 {
     private static final AtomicInteger TOPICS = new AtomicInteger();
 
-    private static Broker broker;
-    private static IngestClient publisher;
-
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-        publisher = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "multi-line-test");
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != publisher)
-        {
-            publisher.close();
-        }
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults().withPublisher("multi-line-test");
 
     static Stream<Arguments> lineBreaks()
     {
@@ -159,7 +136,7 @@ class MultiLinePayloadTest
 
     private static long publish(final String topic, final byte[] data) throws Exception
     {
-        return publisher.publish(topic, null, data).get(10, TimeUnit.SECONDS);
+        return broker.publisher().publish(topic, null, data).get(10, TimeUnit.SECONDS);
     }
 
     private static byte[] concat(final byte[]... parts)

@@ -5,15 +5,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.ssebroker.client.IngestClient;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -30,28 +27,8 @@ class ResetTest
 {
     private static final int HISTORY = 10;
 
-    private static Broker broker;
-    private static IngestClient publisher;
-
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0).historyCount(HISTORY));
-        publisher = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "reset-test");
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != publisher)
-        {
-            publisher.close();
-        }
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.with(config -> config.historyCount(HISTORY)).withPublisher("reset-test");
 
     @Test
     void shouldResetWithHistoryTruncatedThenSendRetainedEventsWhenResumingPastRetention() throws Exception
@@ -192,7 +169,7 @@ class ResetTest
      */
     private static void assertLive(final SseStream stream, final String topic) throws Exception
     {
-        final long id = publisher.publish(topic, null, "live".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        final long id = broker.publisher().publish(topic, null, "live".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
         assertEquals(SseStream.chunkOf("id: " + id + "\ndata: live\n\n"), stream.nextChunkText());
     }
 
@@ -201,7 +178,7 @@ class ResetTest
         final List<Long> ids = new ArrayList<>();
         for (int i = 0; i < count; i++)
         {
-            ids.add(publisher.publish(topic, null, ("d" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS));
+            ids.add(broker.publisher().publish(topic, null, ("d" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS));
         }
         return ids;
     }

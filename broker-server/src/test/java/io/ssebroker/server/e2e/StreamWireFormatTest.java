@@ -3,16 +3,13 @@ package io.ssebroker.server.e2e;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-import io.ssebroker.client.IngestClient;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.RawHttpConnection;
 import io.ssebroker.server.testing.RawResponse;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -25,28 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class StreamWireFormatTest
 {
-    private static Broker broker;
-    private static IngestClient publisher;
-
-    @BeforeAll
-    static void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-        publisher = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "wire-format-test");
-    }
-
-    @AfterAll
-    static void stopBroker()
-    {
-        if (null != publisher)
-        {
-            publisher.close();
-        }
-        if (null != broker)
-        {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults().withPublisher("wire-format-test");
 
     @Test
     void shouldAnswerWithExactEventStreamHead() throws Exception
@@ -147,6 +124,6 @@ class StreamWireFormatTest
 
     private static long publish(final String topic, final String event, final String data) throws Exception
     {
-        return publisher.publish(topic, event, data.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        return broker.publisher().publish(topic, event, data.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
     }
 }
