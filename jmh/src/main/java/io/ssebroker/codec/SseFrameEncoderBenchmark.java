@@ -2,6 +2,7 @@ package io.ssebroker.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.Payloads;
 import io.ssebroker.log.EventIds;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +19,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
@@ -57,13 +57,7 @@ public class SseFrameEncoderBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        source = new UnsafeBuffer(ByteBuffer.allocateDirect(EVENT.length + payloadBytes));
-        source.putBytes(0, EVENT);
-        final byte[] text = "{\"instrument\":\"EURUSD\",\"bid\":1.08421,\"ask\":1.08427}".getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < payloadBytes; i++)
-        {
-            source.putByte(EVENT.length + i, text[i % text.length]);
-        }
+        source = Payloads.directSource(EVENT, Payloads.priceJson(payloadBytes));
         encoder = new SseFrameEncoder(source);
         frame = PooledByteBufAllocator.DEFAULT.directBuffer(2 * payloadBytes + 256);
         id = EventIds.epochStartingNow();

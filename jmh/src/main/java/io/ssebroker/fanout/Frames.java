@@ -2,10 +2,10 @@ package io.ssebroker.fanout;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.ssebroker.bench.Payloads;
 import io.ssebroker.codec.SseFrameEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -25,12 +25,7 @@ final class Frames
     Frames(final int dataLength)
     {
         this.dataLength = dataLength;
-        this.source = new UnsafeBuffer(ByteBuffer.allocateDirect(EVENT.length + dataLength));
-        source.putBytes(0, EVENT);
-        for (int i = 0; i < dataLength; i++)
-        {
-            source.putByte(EVENT.length + i, (byte)('a' + (i % 26)));
-        }
+        this.source = Payloads.directSource(EVENT, Payloads.letters(dataLength));
         this.encoder = new SseFrameEncoder(source);
     }
 

@@ -3,11 +3,11 @@ package io.ssebroker.fanout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.Deliveries;
+import io.ssebroker.bench.EngineSetup;
 import io.ssebroker.log.EventIds;
 import io.ssebroker.log.EventLog;
-import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -77,30 +77,14 @@ public class LoopFanOutDrainBenchmark
     private long headId;
     private SubscriberSink[] sinks;
 
-    /** Deliveries in the iteration; in this mode reported as time per delivery. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Deliveries
-    {
-        public long deliveries;
-
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            deliveries = 0;
-        }
-    }
-
     @Setup(Level.Trial)
     public void setUp()
     {
         final long epochId = EventIds.epochStartingNow();
-        log = new EventLog(1024, 1, epochId - 1);
-        final TopicRegistry topics = new TopicRegistry(
-            name -> new TopicPolicy(1000, 64L * 1024 * 1024, false), 1000);
-        topic = topics.lookupOrCreate("prices.eu.instrument-0").index();
-        fanOut = new LoopFanOut(
-            log, 0, topics, Runnable::run, alloc, epochId, 8192, TimeUnit.SECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(15));
+        log = EngineSetup.eventLog(1024, epochId);
+        final TopicRegistry topics = EngineSetup.topicRegistry(1000, 64L * 1024 * 1024, 1000);
+        topic = EngineSetup.createTopics(topics, 1)[0];
+        fanOut = EngineSetup.loopFanOut(log, topics, alloc, epochId);
         firstId = epochId;
         headId = epochId - 1;
         frame = new Frames(PAYLOAD_BYTES).encode(alloc, epochId);

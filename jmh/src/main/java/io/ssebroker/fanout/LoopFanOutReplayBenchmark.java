@@ -3,9 +3,9 @@ package io.ssebroker.fanout;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.EngineSetup;
 import io.ssebroker.log.EventIds;
 import io.ssebroker.log.EventLog;
-import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -89,13 +89,11 @@ public class LoopFanOutReplayBenchmark
     public void setUp()
     {
         final long epochId = EventIds.epochStartingNow();
-        log = new EventLog(64 * 1024, 1, epochId - 1);
-        final TopicRegistry topics = new TopicRegistry(
-            name -> new TopicPolicy(Math.max(1000, retained), 64L * 1024 * 1024, false), 1000);
-        final int topic = topics.lookupOrCreate("prices.eu.instrument-0").index();
-        topicIndexes = new int[] {topic};
-        fanOut = new LoopFanOut(
-            log, 0, topics, Runnable::run, alloc, epochId, 8192, TimeUnit.SECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(15));
+        log = EngineSetup.eventLog(64 * 1024, epochId);
+        final TopicRegistry topics = EngineSetup.topicRegistry(Math.max(1000, retained), 64L * 1024 * 1024, 1000);
+        topicIndexes = EngineSetup.createTopics(topics, 1);
+        final int topic = topicIndexes[0];
+        fanOut = EngineSetup.loopFanOut(log, topics, alloc, epochId);
 
         final Frames frames = new Frames(PAYLOAD_BYTES);
         headId = epochId - 1;

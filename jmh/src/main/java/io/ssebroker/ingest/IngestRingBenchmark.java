@@ -1,7 +1,7 @@
 package io.ssebroker.ingest;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.Payloads;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -79,13 +79,7 @@ public class IngestRingBenchmark
     /** The bytes of one publish as it sits in a cumulation buffer: event name, then data. */
     static ByteBuf newSource(final int payloadBytes)
     {
-        final ByteBuf src = PooledByteBufAllocator.DEFAULT.directBuffer(EVENT.length + payloadBytes);
-        src.writeBytes(EVENT);
-        for (int i = 0; i < payloadBytes; i++)
-        {
-            src.writeByte('a' + (i % 26));
-        }
-        return src;
+        return Payloads.pooledSource(EVENT, Payloads.letters(payloadBytes));
     }
 
     @State(Scope.Thread)

@@ -2,6 +2,8 @@ package io.ssebroker.log;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.EngineSetup;
+import io.ssebroker.bench.Payloads;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.ingest.PublisherSessions;
@@ -86,7 +88,7 @@ public class SequencerBenchmark
     private Sequencer sequencer;
     private PublisherSession session;
     private ByteBuf src;
-    private final int[] topicIndexes = new int[TOPICS];
+    private int[] topicIndexes;
     private long eventsAtInvocationStart;
     private long cpuNs;
     private long cpuEvents;
@@ -97,13 +99,9 @@ public class SequencerBenchmark
         final long epochId = EventIds.epochStartingNow();
         ingest = new IngestRing(RING_BYTES);
         producer = ingest.newProducer();
-        log = new EventLog(LOG_CAPACITY, 1, epochId - 1);
-        final TopicRegistry topics = new TopicRegistry(
-            name -> new TopicPolicy(1000, 4L * 1024 * 1024, false), 100_000);
-        for (int i = 0; i < TOPICS; i++)
-        {
-            topicIndexes[i] = topics.lookupOrCreate("prices.eu.instrument-" + i).index();
-        }
+        log = EngineSetup.eventLog(LOG_CAPACITY, epochId);
+        final TopicRegistry topics = EngineSetup.topicRegistry(1000, 4L * 1024 * 1024, 100_000);
+        topicIndexes = EngineSetup.createTopics(topics, TOPICS);
         final PublisherSessions sessions = new PublisherSessions();
         session = sessions.register(EVENTS, Runnable::run, s -> s.acknowledged(s.sequenced()));
         sequencer = new Sequencer(
@@ -117,13 +115,7 @@ public class SequencerBenchmark
             EVENTS,
             () -> { });
 
-        src = PooledByteBufAllocator.DEFAULT.directBuffer(EVENT.length + payloadBytes);
-        src.writeBytes(EVENT);
-        final byte[] text = "{\"instrument\":\"EURUSD\",\"bid\":1.08421,\"ask\":1.08427}".getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < payloadBytes; i++)
-        {
-            src.writeByte(text[i % text.length]);
-        }
+        src = Payloads.pooledSource(EVENT, Payloads.priceJson(payloadBytes));
     }
 
     @Setup(Level.Invocation)

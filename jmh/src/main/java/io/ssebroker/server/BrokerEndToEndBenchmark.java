@@ -11,10 +11,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.AsciiString;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
+import io.ssebroker.bench.Deliveries;
+import io.ssebroker.bench.Payloads;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.client.NettyTransport;
 import io.ssebroker.fanout.EvictionReason;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -84,23 +85,9 @@ public class BrokerEndToEndBenchmark
     private EventLoopGroup subscriberGroup;
     private Channel[] channels;
     private EventCounter[] counters;
-    private final byte[] data = payload(PAYLOAD_BYTES);
+    private final byte[] data = Payloads.letters(PAYLOAD_BYTES);
     private long published;
     private long slowestDelivered;
-
-    /** Deliveries to sockets in the iteration, reported as a rate. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Deliveries
-    {
-        public long deliveries;
-
-        @Setup(Level.Iteration)
-        public void reset()
-        {
-            deliveries = 0;
-        }
-    }
 
     /**
      * Counts events in an SSE stream by the {@code "\nid: "} that starts each event's id line (the
@@ -307,15 +294,5 @@ public class BrokerEndToEndBenchmark
         {
             throw new IllegalStateException("timed out waiting for " + waitingFor);
         }
-    }
-
-    private static byte[] payload(final int length)
-    {
-        final byte[] data = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            data[i] = (byte)('a' + (i % 26));
-        }
-        return data;
     }
 }

@@ -3,8 +3,9 @@ package io.ssebroker.server.ingest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.ssebroker.bench.EngineSetup;
+import io.ssebroker.bench.Payloads;
 import io.ssebroker.codec.TopicNames;
-import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -56,6 +57,9 @@ public class IngestPublishDecodeBenchmark
     private static final byte PUBLISH = 0x10;
     private static final int MAX_DATA_BYTES = 1024 * 1024;
     private static final int MAX_FRAME_BYTES = MAX_DATA_BYTES + 512;
+    /** Data of every frame: ASCII JSON-like text without line breaks, repeated or cut to the payload size. */
+    private static final byte[] QUOTE = "{\"instrument\":\"EURUSD\",\"bid\":1.08421,\"ask\":1.08427,\"ts\":1732170425123}"
+        .getBytes(StandardCharsets.US_ASCII);
 
     @Param({"16", "100", "1024"})
     int payloadBytes;
@@ -66,13 +70,13 @@ public class IngestPublishDecodeBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        topics = new TopicRegistry(name -> new TopicPolicy(1000, 4L * 1024 * 1024, false), 100_000);
+        topics = EngineSetup.topicRegistry(1000, 4L * 1024 * 1024, 100_000);
         final byte[] event = "price-update".getBytes(StandardCharsets.US_ASCII);
-        final byte[] data = asciiJson(payloadBytes);
+        final byte[] data = Payloads.repeat(QUOTE, payloadBytes);
         cumulation = PooledByteBufAllocator.DEFAULT.directBuffer();
         for (int i = 0; i < FRAMES; i++)
         {
-            final byte[] topic = ("prices.eu.instrument-" + (i % TOPICS)).getBytes(StandardCharsets.US_ASCII);
+            final byte[] topic = EngineSetup.topicName(i % TOPICS).getBytes(StandardCharsets.US_ASCII);
             final int length = 1 + 2 + topic.length + 1 + event.length + 4 + data.length;
             cumulation.writeInt(length)
                 .writeByte(PUBLISH)
@@ -179,20 +183,5 @@ public class IngestPublishDecodeBenchmark
     private static IllegalStateException invalid(final String what)
     {
         return new IllegalStateException("benchmark frame rejected: " + what);
-    }
-
-    /**
-     * ASCII JSON-like text of exactly {@code length} bytes, without line breaks.
-     */
-    static byte[] asciiJson(final int length)
-    {
-        final byte[] template = "{\"instrument\":\"EURUSD\",\"bid\":1.08421,\"ask\":1.08427,\"ts\":1732170425123}"
-            .getBytes(StandardCharsets.US_ASCII);
-        final byte[] data = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
-            data[i] = template[i % template.length];
-        }
-        return data;
     }
 }
