@@ -3,15 +3,9 @@ package io.ssebroker.loadgen;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
@@ -25,7 +19,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.util.AsciiString;
 import io.netty.util.collection.IntObjectHashMap;
-import io.ssebroker.client.NettyTransport;
 
 /**
  * Many subscriber streams multiplexed on one HTTP/2 cleartext connection with prior knowledge (RFC 9113
@@ -42,25 +35,17 @@ import io.ssebroker.client.NettyTransport;
  * <p>
  * <b>Threading:</b> all state is confined to {@link #loop}.
  */
-final class H2cConnection implements SubscriberConnection
+final class H2cConnection extends ReconnectingConnection
 {
     private static final AsciiString STATUS_OK = AsciiString.cached("200");
     private static final int CONNECTION_WINDOW_BYTES = 16 * 1024 * 1024;
     private static final int STREAM_WINDOW_BYTES = 1024 * 1024;
 
-    private final EventLoop loop;
-    private final SubscribeTarget target;
-    private final InetSocketAddress localAddress;
     private final SubscriberStream[] streams;
-    private final long reconnectDelayMs;
     private final IntObjectHashMap<SubscriberStream> streamsById = new IntObjectHashMap<>();
-    private final Runnable connectTask = this::connect;
-    private final ChannelFutureListener connectListener = this::onConnectComplete;
 
-    private Channel channel;
     private ChannelHandlerContext codecContext;
     private Http2ConnectionHandler codec;
-    private boolean stopping;
     private long nowNs;
 
     H2cConnection(
@@ -70,11 +55,8 @@ final class H2cConnection implements SubscriberConnection
         final SubscriberStream[] streams,
         final long reconnectDelayMs)
     {
-        this.loop = loop;
-        this.target = target;
-        this.localAddress = localAddress;
+        super(loop, target, localAddress, reconnectDelayMs);
         this.streams = streams;
-        this.reconnectDelayMs = reconnectDelayMs;
         for (int i = 0; i < streams.length; i++)
         {
             streams[i].slot(i);
@@ -84,82 +66,39 @@ final class H2cConnection implements SubscriberConnection
     /**
      * {@inheritDoc}
      */
-    public void start()
+    void finishStreams(final long nowNs)
     {
-        loop.execute(connectTask);
+        for (final SubscriberStream stream : streams)
+        {
+            stream.finish(nowNs);
+        }
     }
 
     /**
      * {@inheritDoc}
      */
-    public void stop()
+    void initChannel(final SocketChannel ch)
     {
-        loop.execute(
-            () ->
-            {
-                stopping = true;
-                final long nowNs = System.nanoTime();
-                for (final SubscriberStream stream : streams)
-                {
-                    stream.finish(nowNs);
-                }
-                if (null != channel)
-                {
-                    channel.close();
-                }
-            });
+        final Http2Connection connection = new DefaultHttp2Connection(false);
+        codec = new Http2ConnectionHandlerBuilder()
+            .connection(connection)
+            .frameListener(new FrameListener())
+            .initialSettings(Http2Settings.defaultSettings()
+                .pushEnabled(false)
+                .initialWindowSize(STREAM_WINDOW_BYTES))
+            .build();
+        ch.pipeline().addLast(new Clock());
+        ch.pipeline().addLast(codec);
+        ch.pipeline().addLast(new Lifecycle());
     }
 
-    private void connect()
+    /**
+     * {@inheritDoc}
+     */
+    void onConnectFailed(final Throwable cause)
     {
-        if (stopping)
-        {
-            return;
-        }
-        final Bootstrap bootstrap = new Bootstrap()
-            .group(loop)
-            .channel(NettyTransport.socketChannelClass(loop))
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-            .handler(new ChannelInitializer<SocketChannel>()
-            {
-                protected void initChannel(final SocketChannel ch)
-                {
-                    final Http2Connection connection = new DefaultHttp2Connection(false);
-                    codec = new Http2ConnectionHandlerBuilder()
-                        .connection(connection)
-                        .frameListener(new FrameListener())
-                        .initialSettings(Http2Settings.defaultSettings()
-                            .pushEnabled(false)
-                            .initialWindowSize(STREAM_WINDOW_BYTES))
-                        .build();
-                    ch.pipeline().addLast(new Clock());
-                    ch.pipeline().addLast(codec);
-                    ch.pipeline().addLast(new Lifecycle());
-                }
-            });
-        final ChannelFuture future = null == localAddress ?
-            bootstrap.connect(target.remote()) : bootstrap.connect(target.remote(), localAddress);
-        channel = future.channel();
-        future.addListener(connectListener);
-    }
-
-    private void onConnectComplete(final ChannelFuture future)
-    {
-        if (!future.isSuccess())
-        {
-            streams[0].stats().add(LoopStats.CONNECT_ERRORS, streams.length);
-            streams[0].stats().lastError("h2c connect: " + future.cause());
-            scheduleReconnect();
-        }
-    }
-
-    private void scheduleReconnect()
-    {
-        if (!stopping)
-        {
-            loop.schedule(connectTask, reconnectDelayMs, TimeUnit.MILLISECONDS);
-        }
+        streams[0].stats().add(LoopStats.CONNECT_ERRORS, streams.length);
+        streams[0].stats().lastError("h2c connect: " + cause);
     }
 
     private void openStream(final SubscriberStream stream)

@@ -1,20 +1,12 @@
 package io.ssebroker.loadgen;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.ssebroker.client.NettyTransport;
 
 /**
  * One subscriber stream on its own HTTP/1.1 connection: a raw {@code GET} with {@code Accept: text/event-stream},
@@ -25,18 +17,10 @@ import io.ssebroker.client.NettyTransport;
  * <p>
  * <b>Threading:</b> all state is confined to {@link #loop}.
  */
-final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.ResponseListener
+final class Http1Connection extends ReconnectingConnection implements Http1StreamDecoder.ResponseListener
 {
-    private final EventLoop loop;
-    private final SubscribeTarget target;
-    private final InetSocketAddress localAddress;
     private final SubscriberStream stream;
-    private final long reconnectDelayMs;
-    private final Runnable connectTask = this::connect;
-    private final ChannelFutureListener connectListener = this::onConnectComplete;
 
-    private Channel channel;
-    private boolean stopping;
     private boolean answered;
 
     Http1Connection(
@@ -46,36 +30,16 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
         final SubscriberStream stream,
         final long reconnectDelayMs)
     {
-        this.loop = loop;
-        this.target = target;
-        this.localAddress = localAddress;
+        super(loop, target, localAddress, reconnectDelayMs);
         this.stream = stream;
-        this.reconnectDelayMs = reconnectDelayMs;
     }
 
     /**
      * {@inheritDoc}
      */
-    public void start()
+    void finishStreams(final long nowNs)
     {
-        loop.execute(connectTask);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    public void stop()
-    {
-        loop.execute(
-            () ->
-            {
-                stopping = true;
-                stream.finish(System.nanoTime());
-                if (null != channel)
-                {
-                    channel.close();
-                }
-            });
+        stream.finish(nowNs);
     }
 
     /**
@@ -106,47 +70,22 @@ final class Http1Connection implements SubscriberConnection, Http1StreamDecoder.
         channel.close();
     }
 
-    private void connect()
+    /**
+     * {@inheritDoc}
+     */
+    void initChannel(final SocketChannel ch)
     {
-        if (stopping)
-        {
-            return;
-        }
-        final Bootstrap bootstrap = new Bootstrap()
-            .group(loop)
-            .channel(NettyTransport.socketChannelClass(loop))
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
-            .handler(new ChannelInitializer<SocketChannel>()
-            {
-                protected void initChannel(final SocketChannel ch)
-                {
-                    ch.pipeline().addLast(new Http1StreamDecoder(stream.parser(), Http1Connection.this, System::nanoTime));
-                    ch.pipeline().addLast(new Lifecycle());
-                }
-            });
-        final ChannelFuture future = null == localAddress ?
-            bootstrap.connect(target.remote()) : bootstrap.connect(target.remote(), localAddress);
-        channel = future.channel();
-        future.addListener(connectListener);
+        ch.pipeline().addLast(new Http1StreamDecoder(stream.parser(), this, System::nanoTime));
+        ch.pipeline().addLast(new Lifecycle());
     }
 
-    private void onConnectComplete(final ChannelFuture future)
+    /**
+     * {@inheritDoc}
+     */
+    void onConnectFailed(final Throwable cause)
     {
-        if (!future.isSuccess())
-        {
-            stream.stats().increment(LoopStats.CONNECT_ERRORS);
-            stream.stats().lastError("connect: " + future.cause());
-            scheduleReconnect();
-        }
-    }
-
-    private void scheduleReconnect()
-    {
-        if (!stopping)
-        {
-            loop.schedule(connectTask, reconnectDelayMs, TimeUnit.MILLISECONDS);
-        }
+        stream.stats().increment(LoopStats.CONNECT_ERRORS);
+        stream.stats().lastError("connect: " + cause);
     }
 
     private String request()

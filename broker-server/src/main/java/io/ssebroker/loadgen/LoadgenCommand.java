@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 
 import io.ssebroker.client.NettyTransport;
 import org.HdrHistogram.Histogram;
@@ -213,20 +214,7 @@ public final class LoadgenCommand implements Callable<Integer>
             }
 
             final Progress progress = new Progress(schedule, startNs, publisher, local, childProcesses);
-            long nextProgressNs = startNs + NS_PER_S;
-            for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
-            {
-                if (null != local)
-                {
-                    local.openDue(nowNs);
-                }
-                if (nowNs - nextProgressNs >= 0)
-                {
-                    System.out.println(progress.line(nowNs));
-                    nextProgressNs += NS_PER_S;
-                }
-                LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
-            }
+            runUntil(endNs, startNs + NS_PER_S, local, nowNs -> System.out.println(progress.line(nowNs)));
 
             final LoadSummary total = new LoadSummary();
             if (null != publisher)
@@ -279,24 +267,41 @@ public final class LoadgenCommand implements Callable<Integer>
         checkFileLimit(subscribers);
         final SubscriberSet local = newSubscriberSet(firstSubscriber, subscribers, schedule, startNs);
         final Histogram interval = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
-        long nextProgressNs = System.nanoTime() + NS_PER_S;
-        for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
-        {
-            local.openDue(nowNs);
-            if (nowNs - nextProgressNs >= 0)
+        runUntil(endNs, System.nanoTime() + NS_PER_S, local,
+            nowNs ->
             {
                 interval.reset();
                 local.addIntervalHistograms(interval);
                 System.out.println(ChildProcess.progressLine(local, interval));
                 System.out.flush();
-                nextProgressNs += NS_PER_S;
-            }
-            LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
-        }
+            });
         local.stop();
         System.out.println(local.summary().toLine());
         System.out.flush();
         return 0;
+    }
+
+    /**
+     * The caller's thread until {@code endNs}: opens the subscribers of {@code local} (if any) as they fall due and,
+     * once a second from {@code firstProgressNs}, reports progress; polls every millisecond.
+     */
+    private static void runUntil(
+        final long endNs, final long firstProgressNs, final SubscriberSet local, final LongConsumer progress)
+    {
+        long nextProgressNs = firstProgressNs;
+        for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
+        {
+            if (null != local)
+            {
+                local.openDue(nowNs);
+            }
+            if (nowNs - nextProgressNs >= 0)
+            {
+                progress.accept(nowNs);
+                nextProgressNs += NS_PER_S;
+            }
+            LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
+        }
     }
 
     private Schedule newSchedule()
