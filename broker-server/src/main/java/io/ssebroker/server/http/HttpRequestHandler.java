@@ -619,7 +619,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         {
             counters.increment(Counter.HTTP_HEADERS_TOO_LARGE);
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
-            reason = "request line too long (limit 4096 bytes)";
+            reason = "request line too long (limit " + HttpServerInitializer.MAX_REQUEST_LINE_BYTES + " bytes)";
         }
         else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException)
         {

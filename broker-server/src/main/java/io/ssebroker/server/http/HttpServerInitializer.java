@@ -8,13 +8,19 @@ import io.ssebroker.server.Broker;
 /**
  * Pipeline of a new HTTP connection:
  * <pre>
- *   HttpServerCodec (line ≤ 4 KiB, headers ≤ 8 KiB) → HttpRequestHandler
+ *   HttpServerCodec (line ≤ 16 KiB, headers ≤ 8 KiB) → HttpRequestHandler
  * </pre>
  * A {@code GET /events} request replaces both with {@link SseStreamHandler}, which writes
  * pre-encoded chunks directly.
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel>
 {
+    /**
+     * Request lines up to 16 KiB: a stream on 256 topics with names of 40 characters needs about
+     * 12 KiB of query string.
+     */
+    static final int MAX_REQUEST_LINE_BYTES = 16 * 1024;
+
     static final String CODEC = "http-codec";
     static final String REQUESTS = "http-requests";
 
@@ -32,7 +38,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     {
         broker.httpChannels().add(ch);
         ch.pipeline()
-            .addLast(CODEC, new HttpServerCodec(4096, 8192, 65536))
+            .addLast(CODEC, new HttpServerCodec(MAX_REQUEST_LINE_BYTES, 8192, 65536))
             .addLast(REQUESTS, new HttpRequestHandler(broker, responses));
     }
 }

@@ -268,14 +268,14 @@ class HttpBadRequestTest
     }
 
     @Test
-    void shouldReject414AndCloseWhenRequestLineIsOverFourKibibytes() throws Exception
+    void shouldReject414AndCloseWhenRequestLineIsOverSixteenKibibytes() throws Exception
     {
         final long before = count(Counter.HTTP_HEADERS_TOO_LARGE);
         try (RawHttpConnection connection = RawHttpConnection.open(broker.httpPort()))
         {
-            sendTolerant(connection, "GET /events?topic=" + "a".repeat(4200) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            sendTolerant(connection, "GET /events?topic=" + "a".repeat(16_500) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
-            assertError(connection.readResponse(), 414, "request line too long (limit 4096 bytes)\n");
+            assertError(connection.readResponse(), 414, "request line too long (limit 16384 bytes)\n");
             assertTrue(connection.awaitClose(), "connection must be closed after 414");
         }
         assertEquals(before + 1, count(Counter.HTTP_HEADERS_TOO_LARGE));
