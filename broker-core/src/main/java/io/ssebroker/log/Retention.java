@@ -65,6 +65,13 @@ final class Retention
             totalBytes -= ledger.pop();
             totalCount--;
         }
+        if (NONE != trimUpTo)
+        {
+            // In steady state the globally oldest entry is usually the one a topic just trimmed:
+            // dropping stale entries at the front keeps the FIFO near the live count without a
+            // compaction pass.
+            dropStaleFront();
+        }
         if (fifoSize > 1024 && fifoSize > totalCount * 2)
         {
             compactFifo();
@@ -100,6 +107,21 @@ final class Retention
             fifoPop();
         }
         return written;
+    }
+
+    private void dropStaleFront()
+    {
+        final int mask = fifoIds.length - 1;
+        while (fifoSize > 0)
+        {
+            final TopicLedger ledger = ledgers[fifoTopics[fifoHead]];
+            if (ledger.count > 0 && fifoIds[fifoHead] >= ledger.oldestId())
+            {
+                return;
+            }
+            fifoHead = (fifoHead + 1) & mask;
+            fifoSize--;
+        }
     }
 
     private TopicLedger ledger(final int topic)
