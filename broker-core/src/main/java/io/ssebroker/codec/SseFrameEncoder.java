@@ -39,6 +39,7 @@ public final class SseFrameEncoder
 
     /** Chunk header, id, event and data prefix: 8 + 2 + 4 + 20 + 1 + 7 + 64 + 1 + 6 bytes at most. */
     private final byte[] scratch = new byte[128];
+    private final byte[] idScratch = new byte[20];
 
     private final ByteBuffer sourceView;
 
@@ -61,22 +62,14 @@ public final class SseFrameEncoder
     public static int payloadLength(
         final long id, final int eventLength, final DirectBuffer data, final int dataIndex, final int dataLength)
     {
-        return payloadLengthForDigits(decimalDigits(id), eventLength, data, dataIndex, dataLength);
-    }
-
-    /**
-     * Number of payload bytes for an event whose id has {@code idDigits} decimal digits.
-     */
-    public static int payloadLengthForDigits(
-        final int idDigits, final int eventLength, final DirectBuffer data, final int dataIndex, final int dataLength)
-    {
         return payloadLengthForDigits(
-            idDigits, eventLength, data, dataIndex, dataLength, indexOfLineBreak(data, dataIndex, dataLength));
+            decimalDigits(id), eventLength, data, dataIndex, dataLength, indexOfLineBreak(data, dataIndex, dataLength));
     }
 
     /**
-     * As {@link #payloadLengthForDigits(int, int, DirectBuffer, int, int)} with the first line break
-     * already found by {@link #indexOfLineBreak} (-1 for none), so one scan serves length and encoding.
+     * Number of payload bytes for an event whose id has {@code idDigits} decimal digits, with the
+     * first line break of the data already found by {@link #indexOfLineBreak} (-1 for none), so one
+     * scan serves both the length and the encoding.
      */
     public static int payloadLengthForDigits(
         final int idDigits,
@@ -185,40 +178,23 @@ public final class SseFrameEncoder
         final int payloadLength)
     {
         final int digits = decimalDigits(id);
-        final byte[] idBytes = new byte[digits];
+        final byte[] idBytes = idScratch;
         long v = id;
         for (int i = digits - 1; i >= 0; i--)
         {
             idBytes[i] = (byte)('0' + (int)(v % 10));
             v /= 10;
         }
-        encode(dst, idBytes, digits, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength);
+        encode(dst, idBytes, digits, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength,
+            indexOfLineBreak(source, dataIndex, dataLength));
     }
 
     /**
      * Writes the whole chunk into {@code dst} at its writer index, the id given as ASCII digits (the
      * sequencer keeps them and increments them in place, which saves two rounds of divisions per
-     * event).
+     * event) and the first line break of the data already known (-1 for none).
      *
      * @param payloadLength as returned by {@link #payloadLengthForDigits}.
-     */
-    public void encode(
-        final ByteBuf dst,
-        final byte[] idDigits,
-        final int idDigitCount,
-        final DirectBuffer source,
-        final int eventIndex,
-        final int eventLength,
-        final int dataIndex,
-        final int dataLength,
-        final int payloadLength)
-    {
-        encode(dst, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength,
-            indexOfLineBreak(source, dataIndex, dataLength));
-    }
-
-    /**
-     * As above, with the first line break of the data already known (-1 for none).
      */
     public void encode(
         final ByteBuf dst,
