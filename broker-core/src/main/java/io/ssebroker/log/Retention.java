@@ -23,8 +23,9 @@ final class Retention
     private long totalBytes;
     private long totalCount;
 
-    private int[] fifoTopics = new int[1024];
-    private long[] fifoIds = new long[1024];
+    /** (topic, id) pairs in append order, interleaved so one entry is one cache line access. */
+    private long[] fifo = new long[2 * 1024];
+    private int fifoMask = 1023;
     private int fifoHead;
     private int fifoSize;
 
@@ -90,8 +91,8 @@ final class Retention
         int written = 0;
         while (totalBytes > budgetBytes && fifoSize > 0)
         {
-            final int topic = fifoTopics[fifoHead];
-            final long id = fifoIds[fifoHead];
+            final int topic = (int)fifo[2 * fifoHead];
+            final long id = fifo[2 * fifoHead + 1];
             final TopicLedger ledger = ledgers[topic];
             if (ledger.count > 0 && ledger.oldestId() == id)
             {
@@ -111,11 +112,12 @@ final class Retention
 
     private void dropStaleFront()
     {
-        final int mask = fifoIds.length - 1;
+        final long[] fifo = this.fifo;
+        final int mask = fifoMask;
         while (fifoSize > 0)
         {
-            final TopicLedger ledger = ledgers[fifoTopics[fifoHead]];
-            if (ledger.count > 0 && fifoIds[fifoHead] >= ledger.oldestId())
+            final TopicLedger ledger = ledgers[(int)fifo[2 * fifoHead]];
+            if (ledger.count > 0 && fifo[2 * fifoHead + 1] >= ledger.oldestId())
             {
                 return;
             }
@@ -141,64 +143,64 @@ final class Retention
 
     private void fifoPush(final int topic, final long id)
     {
-        if (fifoSize == fifoIds.length)
+        if (fifoSize == fifoMask + 1)
         {
-            growFifo(fifoIds.length * 2);
+            growFifo((fifoMask + 1) * 2);
         }
-        final int slot = (fifoHead + fifoSize) & (fifoIds.length - 1);
-        fifoTopics[slot] = topic;
-        fifoIds[slot] = id;
+        final int slot = (fifoHead + fifoSize) & fifoMask;
+        fifo[2 * slot] = topic;
+        fifo[2 * slot + 1] = id;
         fifoSize++;
     }
 
     private void fifoPop()
     {
-        fifoHead = (fifoHead + 1) & (fifoIds.length - 1);
+        fifoHead = (fifoHead + 1) & fifoMask;
         fifoSize--;
     }
 
     private void growFifo(final int capacity)
     {
-        final int[] topicsCopy = new int[capacity];
-        final long[] idsCopy = new long[capacity];
-        final int mask = fifoIds.length - 1;
+        final long[] copy = new long[2 * capacity];
         for (int i = 0; i < fifoSize; i++)
         {
-            topicsCopy[i] = fifoTopics[(fifoHead + i) & mask];
-            idsCopy[i] = fifoIds[(fifoHead + i) & mask];
+            final int slot = (fifoHead + i) & fifoMask;
+            copy[2 * i] = fifo[2 * slot];
+            copy[2 * i + 1] = fifo[2 * slot + 1];
         }
-        fifoTopics = topicsCopy;
-        fifoIds = idsCopy;
+        fifo = copy;
+        fifoMask = capacity - 1;
         fifoHead = 0;
     }
 
     private void compactFifo()
     {
-        final int mask = fifoIds.length - 1;
+        final long[] fifo = this.fifo;
+        final int mask = fifoMask;
         int kept = 0;
         for (int i = 0; i < fifoSize; i++)
         {
             final int slot = (fifoHead + i) & mask;
-            final int topic = fifoTopics[slot];
-            final long id = fifoIds[slot];
+            final int topic = (int)fifo[2 * slot];
+            final long id = fifo[2 * slot + 1];
             final TopicLedger ledger = ledgers[topic];
             if (ledger.count > 0 && id >= ledger.oldestId())
             {
                 final int dst = (fifoHead + kept) & mask;
-                fifoTopics[dst] = topic;
-                fifoIds[dst] = id;
+                fifo[2 * dst] = topic;
+                fifo[2 * dst + 1] = id;
                 kept++;
             }
         }
         fifoSize = kept;
     }
 
-    /** Ids and sizes retained for one topic, oldest first. */
+    /** Ids and sizes retained for one topic, oldest first, as interleaved (id, length) pairs. */
     private static final class TopicLedger
     {
         final TopicPolicy policy;
-        long[] ids = new long[16];
-        int[] lengths = new int[16];
+        long[] entries = new long[2 * 16];
+        int mask = 15;
         int head;
         int count;
         long bytes;
@@ -210,26 +212,26 @@ final class Retention
 
         long oldestId()
         {
-            return ids[head];
+            return entries[2 * head];
         }
 
         void push(final long id, final int length)
         {
-            if (count == ids.length)
+            if (count == mask + 1)
             {
                 grow();
             }
-            final int slot = (head + count) & (ids.length - 1);
-            ids[slot] = id;
-            lengths[slot] = length;
+            final int slot = (head + count) & mask;
+            entries[2 * slot] = id;
+            entries[2 * slot + 1] = length;
             count++;
             bytes += length;
         }
 
         int pop()
         {
-            final int length = lengths[head];
-            head = (head + 1) & (ids.length - 1);
+            final int length = (int)entries[2 * head + 1];
+            head = (head + 1) & mask;
             count--;
             bytes -= length;
             return length;
@@ -237,16 +239,16 @@ final class Retention
 
         private void grow()
         {
-            final int capacity = ids.length * 2;
-            final long[] idsCopy = new long[capacity];
-            final int[] lengthsCopy = new int[capacity];
+            final int capacity = (mask + 1) * 2;
+            final long[] copy = new long[2 * capacity];
             for (int i = 0; i < count; i++)
             {
-                idsCopy[i] = ids[(head + i) & (ids.length - 1)];
-                lengthsCopy[i] = lengths[(head + i) & (ids.length - 1)];
+                final int slot = (head + i) & mask;
+                copy[2 * i] = entries[2 * slot];
+                copy[2 * i + 1] = entries[2 * slot + 1];
             }
-            ids = idsCopy;
-            lengths = lengthsCopy;
+            entries = copy;
+            mask = capacity - 1;
             head = 0;
         }
     }
