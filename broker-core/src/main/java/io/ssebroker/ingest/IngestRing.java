@@ -27,7 +27,8 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
  *
  * <h2>Wake-up</h2>
  * The sequencer announces it is about to park ({@link #sleeping}), issues a full fence and re-checks
- * the ring; a producer commits, issues a full fence and then reads the flag. One of the two always
+ * the ring; a producer commits a batch of offers, then calls {@link Producer#signalConsumer()},
+ * which issues a full fence and reads the flag. One of the two always
  * sees the other (Dekker), so a committed message is never left waiting for a park timeout.
  * <p>
  * <b>Threading:</b> one {@link Producer} per event loop or connection; {@link #ring()} is read by the
@@ -88,7 +89,7 @@ public final class IngestRing
         this.sleeping = sleeping;
     }
 
-    void signalConsumer()
+    private void signalConsumer()
     {
         // StoreLoad between the producer's commit and its read of the flag.
         VarHandle.fullFence();
@@ -151,8 +152,16 @@ public final class IngestRing
             copy(src, eventIndex, index + EVENT_OFFSET, eventLength);
             copy(src, dataIndex, index + EVENT_OFFSET + eventLength, dataLength);
             ring.commit(index);
-            signalConsumer();
             return true;
+        }
+
+        /**
+         * Wakes the sequencer if it has parked. Call once after a batch of {@link #offer}s, not per
+         * offer: the check costs a full fence.
+         */
+        public void signalConsumer()
+        {
+            IngestRing.this.signalConsumer();
         }
 
         private void copy(final ByteBuf src, final int srcIndex, final int dstIndex, final int length)

@@ -15,6 +15,11 @@ public final class BrokerCounters
         values.incrementAndGet(counter.ordinal());
     }
 
+    public void add(final Counter counter, final long delta)
+    {
+        values.addAndGet(counter.ordinal(), delta);
+    }
+
     public long get(final Counter counter)
     {
         return values.get(counter.ordinal());

@@ -518,6 +518,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         if (producer.offer(session.id(), pendingSequence, pendingTopic, message,
             message.readerIndex(), eventLength, message.readerIndex() + eventLength, message.readableBytes() - eventLength))
         {
+            producer.signalConsumer();
             pendingMessage = null;
             message.release();
             return;

@@ -2,6 +2,7 @@ package io.ssebroker.server.ingest;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,29 +22,33 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import static io.ssebroker.server.ingest.IngestProtocol.ACK;
-import static io.ssebroker.server.ingest.IngestProtocol.ACK_FRAME_BYTES;
-import static io.ssebroker.server.ingest.IngestProtocol.AUTH_FAILED;
-import static io.ssebroker.server.ingest.IngestProtocol.BAD_FRAME;
-import static io.ssebroker.server.ingest.IngestProtocol.BAD_HANDSHAKE;
-import static io.ssebroker.server.ingest.IngestProtocol.DATA_TOO_LARGE;
-import static io.ssebroker.server.ingest.IngestProtocol.EMPTY_DATA;
-import static io.ssebroker.server.ingest.IngestProtocol.ERROR;
-import static io.ssebroker.server.ingest.IngestProtocol.FRAME_TIMEOUT;
-import static io.ssebroker.server.ingest.IngestProtocol.FRAME_TOO_LARGE;
-import static io.ssebroker.server.ingest.IngestProtocol.HELLO;
-import static io.ssebroker.server.ingest.IngestProtocol.INVALID_EVENT;
-import static io.ssebroker.server.ingest.IngestProtocol.INVALID_TOPIC;
-import static io.ssebroker.server.ingest.IngestProtocol.INVALID_UTF8;
-import static io.ssebroker.server.ingest.IngestProtocol.LENGTH_FIELD_BYTES;
-import static io.ssebroker.server.ingest.IngestProtocol.MAGIC;
-import static io.ssebroker.server.ingest.IngestProtocol.PING;
-import static io.ssebroker.server.ingest.IngestProtocol.PONG;
-import static io.ssebroker.server.ingest.IngestProtocol.PUBLISH;
-import static io.ssebroker.server.ingest.IngestProtocol.SHUTTING_DOWN;
-import static io.ssebroker.server.ingest.IngestProtocol.UNSUPPORTED_VERSION;
-import static io.ssebroker.server.ingest.IngestProtocol.VERSION;
-import static io.ssebroker.server.ingest.IngestProtocol.WELCOME;
+import static io.ssebroker.client.IngestErrorCode.AUTH_FAILED;
+import static io.ssebroker.client.IngestErrorCode.BAD_FRAME;
+import static io.ssebroker.client.IngestErrorCode.BAD_HANDSHAKE;
+import static io.ssebroker.client.IngestErrorCode.DATA_TOO_LARGE;
+import static io.ssebroker.client.IngestErrorCode.EMPTY_DATA;
+import static io.ssebroker.client.IngestErrorCode.FRAME_TIMEOUT;
+import static io.ssebroker.client.IngestErrorCode.FRAME_TOO_LARGE;
+import static io.ssebroker.client.IngestErrorCode.INVALID_EVENT;
+import static io.ssebroker.client.IngestErrorCode.INVALID_TOPIC;
+import static io.ssebroker.client.IngestErrorCode.INVALID_UTF8;
+import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
+import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
+import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.HEADER_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.MAGIC;
+import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_HELLO;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PING;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PONG;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PUBLISH;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_WELCOME;
+import static io.ssebroker.client.IngestFrameDescriptor.VERSION;
+import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
 
 /**
  * One publisher connection: frames the byte stream, checks the handshake, validates publishes and
@@ -93,6 +98,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private boolean stopped;
     private boolean retryScheduled;
     private boolean needsFlush;
+    private int offeredInPass;
     private long framesCompleted;
     private long framesAtTimerArm;
     private ScheduledFuture<?> handshakeTimeout;
@@ -190,7 +196,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 {
                     break;
                 }
-                if (HELLO != in.getByte(index + LENGTH_FIELD_BYTES) || length < 1 || length > maxFrameBytes)
+                if (TYPE_HELLO != in.getByte(index + LENGTH_FIELD_BYTES) || length < 1 || length > maxFrameBytes)
                 {
                     fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB'");
                     return;
@@ -215,7 +221,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             final int bodyLength = (int)length - 1;
             if (STATE_HANDSHAKE == state)
             {
-                if (HELLO != type)
+                if (TYPE_HELLO != type)
                 {
                     fatal(BAD_HANDSHAKE, "the first frame must be HELLO (0x01), was type 0x" + Integer.toHexString(type & 0xFF));
                     return;
@@ -225,26 +231,26 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                     return;
                 }
             }
-            else if (PUBLISH == type)
+            else if (TYPE_PUBLISH == type)
             {
                 if (BLOCKED == onPublish(in, bodyIndex, bodyLength))
                 {
                     break;
                 }
             }
-            else if (PING == type)
+            else if (TYPE_PING == type)
             {
-                if (8 != bodyLength)
+                if (PING_BODY_BYTES != bodyLength)
                 {
                     fatal(BAD_FRAME, "PING body must be 8 bytes, was " + bodyLength);
                     return;
                 }
-                final ByteBuf pong = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 1 + 8);
-                pong.writeInt(9).writeByte(PONG).writeLong(in.getLong(bodyIndex));
+                final ByteBuf pong = ctx.alloc().buffer(HEADER_BYTES + PING_BODY_BYTES);
+                pong.writeInt(1 + PING_BODY_BYTES).writeByte(TYPE_PONG).writeLong(in.getLong(bodyIndex));
                 ctx.write(pong, ctx.voidPromise());
                 needsFlush = true;
             }
-            else if (HELLO == type)
+            else if (TYPE_HELLO == type)
             {
                 fatal(BAD_FRAME, "HELLO sent twice");
                 return;
@@ -264,8 +270,23 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         afterProcess();
     }
 
+    /**
+     * One wake-up of the sequencer and one shared-counter update per pass over the input, not per
+     * publish.
+     */
+    private void endPass()
+    {
+        if (offeredInPass > 0)
+        {
+            producer.signalConsumer();
+            counters.add(Counter.INGEST_PUBLISHES, offeredInPass);
+            offeredInPass = 0;
+        }
+    }
+
     private void afterProcess()
     {
+        endPass();
         final ByteBuf in = cumulation;
         if (null != in)
         {
@@ -329,9 +350,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         cancel(handshakeTimeout);
         handshakeTimeout = null;
 
-        final ByteBuf welcome = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 22);
-        welcome.writeInt(22)
-            .writeByte(WELCOME)
+        final ByteBuf welcome = ctx.alloc().buffer(HEADER_BYTES + WELCOME_BODY_BYTES);
+        welcome.writeInt(1 + WELCOME_BODY_BYTES)
+            .writeByte(TYPE_WELCOME)
             .writeByte(VERSION)
             .writeInt(maxFrameBytes)
             .writeInt(maxDataBytes)
@@ -427,7 +448,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         }
         session.nextSequence();
         blockedOnRing = false;
-        counters.increment(Counter.INGEST_PUBLISHES);
+        offeredInPass++;
         return CONSUMED;
     }
 
@@ -504,9 +525,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 
     private ByteBuf writeAck(final ByteBuf out, final long firstSequence, final int count, final long firstId)
     {
-        final ByteBuf buf = null == out ? ctx.alloc().buffer(ACK_FRAME_BYTES * 4) : out;
-        buf.writeInt(ACK_FRAME_BYTES - LENGTH_FIELD_BYTES)
-            .writeByte(ACK)
+        final ByteBuf buf = null == out ? ctx.alloc().buffer((HEADER_BYTES + ACK_BODY_BYTES) * 4) : out;
+        buf.writeInt(1 + ACK_BODY_BYTES)
+            .writeByte(TYPE_ACK)
             .writeLong(firstSequence)
             .writeInt(count)
             .writeLong(firstId);
@@ -533,9 +554,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     {
         final byte[] text = message.getBytes(StandardCharsets.UTF_8);
         final int textLength = Math.min(text.length, 65535);
-        final ByteBuf buf = ctx.alloc().buffer(LENGTH_FIELD_BYTES + 1 + 8 + 2 + 2 + textLength);
-        buf.writeInt(1 + 8 + 2 + 2 + textLength)
-            .writeByte(ERROR)
+        final ByteBuf buf = ctx.alloc().buffer(HEADER_BYTES + ERROR_FIXED_BODY_BYTES + textLength);
+        buf.writeInt(1 + ERROR_FIXED_BODY_BYTES + textLength)
+            .writeByte(TYPE_ERROR)
             .writeLong(sequence)
             .writeShort(code)
             .writeShort(textLength)
@@ -550,6 +571,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         {
             return;
         }
+        endPass();
         counters.increment(Counter.INGEST_PROTOCOL_ERRORS);
         if (STATE_OPEN == state)
         {
@@ -558,10 +580,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         state = STATE_CLOSED;
         writeError(0, code, message);
         needsFlush = false;
-        ctx.flush();
         ctx.channel().config().setAutoRead(false);
         // Close once the error is out; a peer that does not read gets a bounded time to take it.
-        ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         ctx.executor().schedule(() -> ctx.close(), 5, TimeUnit.SECONDS);
         releaseResources();
     }
@@ -663,7 +684,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 // Half-close after the final frames and keep reading (and discarding) until the peer
                 // closes: closing a socket with unread input sends a reset, which on some stacks
                 // discards the acknowledgements the publisher has not read yet.
-                ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(future ->
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(future ->
                 {
                     if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel)
                     {
