@@ -1,6 +1,5 @@
 package io.ssebroker.fanout;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.log.EventLog;
@@ -40,9 +39,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class LoopFanOut
 {
-    /** Value of a resume id that is absent. */
-    public static final String NO_RESUME = null;
-
     private static final int WRITTEN_LAPPED = -1;
 
     private final EventLog log;
@@ -73,7 +69,6 @@ public final class LoopFanOut
     private long[] trimIds = new long[64];
     private int trimCount;
 
-    private long appliedHeadId;
     private final FanOutStats stats = new FanOutStats();
 
     public LoopFanOut(
@@ -96,7 +91,6 @@ public final class LoopFanOut
         this.maxBatch = maxBatch;
         this.graceNs = graceNs;
         this.heartbeatNs = heartbeatNs;
-        this.appliedHeadId = epochId - 1;
     }
 
     public FanOutStats stats()
@@ -155,7 +149,6 @@ public final class LoopFanOut
             {
                 final long id = log.id(s);
                 histories[topic].append(id, log.frame(s));
-                appliedHeadId = id;
                 if (!topicDirty[topic])
                 {
                     topicDirty[topic] = true;
@@ -205,23 +198,31 @@ public final class LoopFanOut
             final SubscriberCursor cursor = dirty[i];
             dirty[i] = null;
             cursor.dirty = false;
-            final int written = write(cursor, nowNs);
-            if (WRITTEN_LAPPED == written)
-            {
-                evict(cursor, EvictionReason.LAPPED);
-            }
-            else
-            {
-                delivered += written;
-                if (cursor.needsFlush && !cursor.closed)
-                {
-                    cursor.needsFlush = false;
-                    cursor.sink.flush();
-                }
-            }
+            delivered += writeAndFlush(cursor, nowNs);
         }
         dirtyCount = 0;
         stats.deliveries += delivered;
+    }
+
+    /**
+     * Writes what the cursor can take and flushes it once; evicts it when it was lapped.
+     *
+     * @return events written.
+     */
+    private int writeAndFlush(final SubscriberCursor cursor, final long nowNs)
+    {
+        final int written = write(cursor, nowNs);
+        if (WRITTEN_LAPPED == written)
+        {
+            evict(cursor, EvictionReason.LAPPED);
+            return 0;
+        }
+        if (cursor.needsFlush && !cursor.closed)
+        {
+            cursor.needsFlush = false;
+            cursor.sink.flush();
+        }
+        return written;
     }
 
     /**
@@ -436,18 +437,7 @@ public final class LoopFanOut
             return;
         }
         cursor.stalledSinceNs = 0;
-        final int written = write(cursor, nowNs);
-        if (WRITTEN_LAPPED == written)
-        {
-            evict(cursor, EvictionReason.LAPPED);
-            return;
-        }
-        stats.deliveries += written;
-        if (cursor.needsFlush)
-        {
-            cursor.needsFlush = false;
-            cursor.sink.flush();
-        }
+        stats.deliveries += writeAndFlush(cursor, nowNs);
     }
 
     /**
@@ -664,31 +654,10 @@ public final class LoopFanOut
     }
 
     /**
-     * @return the id of the newest event this loop has applied.
-     */
-    public long appliedHeadId()
-    {
-        return appliedHeadId;
-    }
-
-    /**
-     * @return topic registry shared with the sequencer.
-     */
-    public TopicRegistry topics()
-    {
-        return topics;
-    }
-
-    /**
      * For tests and diagnostics: retained events of a topic on this loop.
      */
     public int retained(final int topic)
     {
         return topic < histories.length && null != histories[topic] ? histories[topic].size() : 0;
-    }
-
-    ByteBuf frameForTest(final int topic, final long position)
-    {
-        return histories[topic].frame(position);
     }
 }

@@ -44,18 +44,8 @@ public final class SubscriberCursor
         return lastSentId;
     }
 
-    public boolean isClosed()
-    {
-        return closed;
-    }
-
     public boolean isStalled()
     {
         return 0 != stalledSinceNs;
-    }
-
-    public SubscriberSink sink()
-    {
-        return sink;
     }
 }

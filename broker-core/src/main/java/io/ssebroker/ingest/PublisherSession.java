@@ -77,11 +77,6 @@ public final class PublisherSession
         return id;
     }
 
-    public int maxInFlight()
-    {
-        return mask + 1;
-    }
-
     // ---------------------------------------------------------------- event loop side
 
     /**

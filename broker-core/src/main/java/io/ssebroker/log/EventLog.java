@@ -77,16 +77,6 @@ public final class EventLog
         }
     }
 
-    public int readers()
-    {
-        return consumed.length;
-    }
-
-    public int capacity()
-    {
-        return mask + 1;
-    }
-
     // ---------------------------------------------------------------- writer side (sequencer thread)
 
     /**

@@ -165,11 +165,11 @@ public final class Sequencer implements Agent
      */
     public void drain()
     {
-        int guard = 0;
-        while ((ingest.hasMessages() || guard == 0) && guard < 1_000_000)
+        doWork();
+        // Bounded: with every event loop stopped the log can fill, and then the ring never empties.
+        for (int attempts = 0; ingest.hasMessages() && attempts < 1_000_000; attempts++)
         {
             doWork();
-            guard++;
         }
     }
 
@@ -182,11 +182,6 @@ public final class Sequencer implements Agent
     public long bytesEncoded()
     {
         return bytesEncoded;
-    }
-
-    public long headId()
-    {
-        return headId;
     }
 
     public long retainedBytes()

@@ -286,11 +286,6 @@ public final class Broker implements AutoCloseable
         return fanOuts.get(loop);
     }
 
-    public LoopFanOut[] fanOuts()
-    {
-        return fanOutArray.clone();
-    }
-
     public ChannelGroup ingestChannels()
     {
         return ingestChannels;
@@ -366,7 +361,7 @@ public final class Broker implements AutoCloseable
             // Stop taking new publishes; connections answer what they have already handed over.
             ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
             httpChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
-            runOnEveryLoop(() -> { }, deadlineNs);
+            runOnEveryLoop(fanOut -> { }, deadlineNs);
 
             // Let the sequencer take everything in the ring and finish the batch that acknowledges it.
             while (ingestRing.hasMessages() && System.nanoTime() - deadlineNs < 0)
@@ -379,33 +374,21 @@ public final class Broker implements AutoCloseable
                 Thread.onSpinWait();
             }
             // Every loop applies the final batches, then answers its publishers and ends its streams.
-            runOnEveryLoop(() -> fanOuts.get(currentLoop()).drain(System.nanoTime()), deadlineNs);
+            runOnEveryLoop(fanOut -> fanOut.drain(System.nanoTime()), deadlineNs);
             ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.SHUTDOWN));
             httpChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.SHUTDOWN));
-            runOnEveryLoop(() -> fanOuts.get(currentLoop()).closeAll(EvictionReason.SHUTDOWN), deadlineNs);
+            runOnEveryLoop(fanOut -> fanOut.closeAll(EvictionReason.SHUTDOWN), deadlineNs);
         }
         finally
         {
             sequencerRunner.close();
-            runOnEveryLoop(() -> fanOuts.get(currentLoop()).release(), System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            runOnEveryLoop(LoopFanOut::release, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             final long remainingMs = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
             final Future<?> workers = workerGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
             final Future<?> acceptors = acceptGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
             workers.awaitUninterruptibly(remainingMs + 1000);
             acceptors.awaitUninterruptibly(remainingMs + 1000);
         }
-    }
-
-    private EventExecutor currentLoop()
-    {
-        for (final EventExecutor executor : fanOuts.keySet())
-        {
-            if (executor.inEventLoop())
-            {
-                return executor;
-            }
-        }
-        throw new IllegalStateException("not on a worker event loop");
     }
 
     private static void closeServer(final Channel server)
@@ -416,11 +399,17 @@ public final class Broker implements AutoCloseable
         }
     }
 
-    private void runOnEveryLoop(final Runnable task, final long deadlineNs)
+    /**
+     * Runs a step on every worker loop, with that loop's fan-out, and waits for all of them (the
+     * loops' task queues also make it a barrier behind everything queued before).
+     */
+    private void runOnEveryLoop(final java.util.function.Consumer<LoopFanOut> task, final long deadlineNs)
     {
         final CountDownLatch done = new CountDownLatch(fanOuts.size());
-        for (final EventExecutor executor : fanOuts.keySet())
+        for (final Map.Entry<EventExecutor, LoopFanOut> entry : fanOuts.entrySet())
         {
+            final EventExecutor executor = entry.getKey();
+            final LoopFanOut fanOut = entry.getValue();
             if (executor.isShuttingDown())
             {
                 done.countDown();
@@ -430,7 +419,7 @@ public final class Broker implements AutoCloseable
             {
                 try
                 {
-                    task.run();
+                    task.accept(fanOut);
                 }
                 catch (final RuntimeException ex)
                 {
