@@ -15,58 +15,52 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the broker.")
 final class ServeCommand implements Callable<Integer>
 {
-    @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
-    String host;
+    /** The one place defaults live: every option starts from it, and help shows its values. */
+    private static final BrokerConfig D = BrokerConfig.defaults();
 
-    @Option(names = "--http-port", description = "HTTP port (default ${DEFAULT-VALUE}).", defaultValue = "8080")
-    int httpPort;
+    @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String host = D.host;
 
-    @Option(names = "--ingest-port", description = "TCP ingest port (default ${DEFAULT-VALUE}).", defaultValue = "7070")
-    int ingestPort;
+    @Option(names = "--http-port", description = "HTTP port (default ${DEFAULT-VALUE}).")
+    int httpPort = D.httpPort;
+
+    @Option(names = "--ingest-port", description = "TCP ingest port (default ${DEFAULT-VALUE}).")
+    int ingestPort = D.ingestPort;
 
     @Option(names = "--event-loops", description = "Event loop threads (default: cores).")
     Integer eventLoops;
 
-    @Option(names = "--history-count", description = "Events retained per topic (default ${DEFAULT-VALUE}).",
-        defaultValue = "1000")
-    int historyCount;
+    @Option(names = "--history-count", description = "Events retained per topic (default ${DEFAULT-VALUE}).")
+    int historyCount = D.historyCount;
 
-    @Option(names = "--history-bytes", description = "Frame bytes retained per topic (default ${DEFAULT-VALUE}).",
-        defaultValue = "4194304")
-    long historyBytes;
+    @Option(names = "--history-bytes", description = "Frame bytes retained per topic (default ${DEFAULT-VALUE}).")
+    long historyBytes = D.historyBytes;
 
-    @Option(names = "--history-budget-bytes", description = "Frame bytes retained in total (default ${DEFAULT-VALUE}).",
-        defaultValue = "536870912")
-    long historyBudgetBytes;
+    @Option(names = "--history-budget-bytes", description = "Frame bytes retained in total (default ${DEFAULT-VALUE}).")
+    long historyBudgetBytes = D.historyBudgetBytes;
 
     @Option(names = "--conflate-prefix", description = "Topics with this prefix conflate slow subscribers (repeatable).")
     List<String> conflatePrefixes = new ArrayList<>();
 
-    @Option(names = "--max-data-bytes", description = "Largest event data (default ${DEFAULT-VALUE}).",
-        defaultValue = "1048576")
-    int maxDataBytes;
+    @Option(names = "--max-data-bytes", description = "Largest event data (default ${DEFAULT-VALUE}).")
+    int maxDataBytes = D.maxDataBytes;
 
-    @Option(names = "--retry-ms", description = "retry: sent at stream start (default ${DEFAULT-VALUE}).",
-        defaultValue = "3000")
-    long retryMs;
+    @Option(names = "--retry-ms", description = "retry: sent at stream start (default ${DEFAULT-VALUE}).")
+    long retryMs = D.retryMs;
 
-    @Option(names = "--heartbeat-ms", description = "Comment heartbeat on idle streams (default ${DEFAULT-VALUE}).",
-        defaultValue = "15000")
-    long heartbeatMs;
+    @Option(names = "--heartbeat-ms", description = "Comment heartbeat on idle streams (default ${DEFAULT-VALUE}).")
+    long heartbeatMs = D.heartbeatMs;
 
     @Option(names = "--subscriber-buffer-bytes",
-        description = "Outbound bytes a subscriber may have queued before it counts as slow (default ${DEFAULT-VALUE}).",
-        defaultValue = "262144")
-    int subscriberBufferBytes;
+        description = "Outbound bytes a subscriber may have queued before it counts as slow (default ${DEFAULT-VALUE}).")
+    int subscriberBufferBytes = D.subscriberBufferBytes;
 
     @Option(names = "--socket-send-buffer-bytes",
-        description = "SO_SNDBUF of subscriber connections; 0 keeps kernel auto-tuning (default ${DEFAULT-VALUE}).",
-        defaultValue = "0")
-    int socketSendBufferBytes;
+        description = "SO_SNDBUF of subscriber connections; 0 keeps kernel auto-tuning (default ${DEFAULT-VALUE}).")
+    int socketSendBufferBytes = D.socketSendBufferBytes;
 
-    @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).",
-        defaultValue = "10000")
-    long slowGraceMs;
+    @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).")
+    long slowGraceMs = D.slowGraceMs;
 
     @Option(names = "--cors-origin", description = "Allowed origin (repeatable); default * (no credentials).")
     List<String> corsOrigins = new ArrayList<>();
@@ -74,29 +68,24 @@ final class ServeCommand implements Callable<Integer>
     @Option(names = "--ingest-token", description = "Token publishers must present in HELLO.")
     String ingestToken;
 
-    @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).",
-        defaultValue = "10000")
-    long shutdownTimeoutMs;
+    @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).")
+    long shutdownTimeoutMs = D.shutdownTimeoutMs;
 
-    @Option(names = "--max-topics", description = "Distinct topics the broker accepts (default ${DEFAULT-VALUE}).",
-        defaultValue = "100000")
-    int maxTopics;
+    @Option(names = "--max-topics", description = "Distinct topics the broker accepts (default ${DEFAULT-VALUE}).")
+    int maxTopics = D.maxTopics;
 
-    @Option(names = "--max-topics-per-stream", description = "Topics one stream may subscribe to (default ${DEFAULT-VALUE}).",
-        defaultValue = "1024")
-    int maxTopicsPerStream;
+    @Option(names = "--max-topics-per-stream", description = "Topics one stream may subscribe to (default ${DEFAULT-VALUE}).")
+    int maxTopicsPerStream = D.maxTopicsPerStream;
 
     @Option(names = "--request-timeout-ms",
-        description = "A request must arrive completely within this time (default ${DEFAULT-VALUE}).",
-        defaultValue = "10000")
-    long requestTimeoutMs;
+        description = "A request must arrive completely within this time (default ${DEFAULT-VALUE}).")
+    long requestTimeoutMs = D.requestTimeoutMs;
 
     @Option(names = "--demo", description = "Publish a built-in ticker feed.")
     boolean demo;
 
-    @Option(names = "--demo-interval-ms", description = "Demo update interval per topic (default ${DEFAULT-VALUE}).",
-        defaultValue = "250")
-    long demoIntervalMs;
+    @Option(names = "--demo-interval-ms", description = "Demo update interval per topic (default ${DEFAULT-VALUE}).")
+    long demoIntervalMs = 250;
 
     @Override
     public Integer call() throws Exception
