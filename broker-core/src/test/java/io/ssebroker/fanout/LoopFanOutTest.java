@@ -198,15 +198,7 @@ class LoopFanOutTest
     {
         try (EngineHarness engine = new EngineHarness(3, 1 << 30, false))
         {
-            final RecordingSink slow = new RecordingSink();
-            final SubscriberCursor cursor = engine.subscribe(slow, null, "t");
-            slow.writable = false;
-            for (int i = 0; i < 10; i++)
-            {
-                engine.publish("t", "", "v" + i);
-            }
-            slow.writable = true;
-            engine.fanOut.onWritable(cursor, engine.nowNs);
+            final RecordingSink slow = stallThroughTenEventsThenResume(engine);
             assertEquals(EvictionReason.LAPPED, slow.closedFor);
             assertEquals(List.of(), slow.ids(), "no event after a silent gap");
         }
@@ -217,15 +209,7 @@ class LoopFanOutTest
     {
         try (EngineHarness engine = new EngineHarness(3, 1 << 30, true))
         {
-            final RecordingSink slow = new RecordingSink();
-            final SubscriberCursor cursor = engine.subscribe(slow, null, "t");
-            slow.writable = false;
-            for (int i = 0; i < 10; i++)
-            {
-                engine.publish("t", "", "v" + i);
-            }
-            slow.writable = true;
-            engine.fanOut.onWritable(cursor, engine.nowNs);
+            final RecordingSink slow = stallThroughTenEventsThenResume(engine);
             assertNull(slow.closedFor);
             final List<Long> ids = slow.ids();
             assertEquals(EPOCH + 9, ids.get(ids.size() - 1), "ends on the newest value");
@@ -263,5 +247,23 @@ class LoopFanOutTest
             assertEquals(engine.sequencer.retainedEvents(), retained);
             assertTrue(retained < 30);
         }
+    }
+
+    /**
+     * A subscriber on topic {@code t} that cannot take anything while ten events are published
+     * (more than the history of three holds), then becomes writable again.
+     */
+    private static RecordingSink stallThroughTenEventsThenResume(final EngineHarness engine)
+    {
+        final RecordingSink slow = new RecordingSink();
+        final SubscriberCursor cursor = engine.subscribe(slow, null, "t");
+        slow.writable = false;
+        for (int i = 0; i < 10; i++)
+        {
+            engine.publish("t", "", "v" + i);
+        }
+        slow.writable = true;
+        engine.fanOut.onWritable(cursor, engine.nowNs);
+        return slow;
     }
 }

@@ -4,10 +4,12 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static io.ssebroker.server.engine.SlowSubscriberTest.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class IngestBackPressureTest
             IngestClient publisher = IngestClient.connect("127.0.0.1", broker.ingestPort(), null, "flood"))
         {
             final SseStreams.Stream subscriber = streams.open(broker.httpPort(), "/events?topic=flood");
-            awaitCondition(() -> broker.subscribers() == 1, 10_000, "subscriber registered");
+            Await.until("subscriber registered", () -> broker.subscribers() == 1, Duration.ofSeconds(10));
 
             broker.pauseSequencing();
             final byte[] payload = "p".repeat(1000).getBytes(StandardCharsets.UTF_8);
@@ -62,8 +63,10 @@ class IngestBackPressureTest
                 return acks;
             });
 
-            awaitCondition(() -> broker.counters().get(Counter.INGEST_BACK_PRESSURE) > 0, 20_000,
-                "broker stops reading the publisher while the ring is full");
+            Await.until(
+                "broker stops reading the publisher while the ring is full",
+                () -> broker.counters().get(Counter.INGEST_BACK_PRESSURE) > 0,
+                Duration.ofSeconds(20));
             assertEquals(0, broker.sequencer().eventsSequenced());
             assertTrue(!published.isDone(), "the publisher is held back, not failed");
 
@@ -77,7 +80,7 @@ class IngestBackPressureTest
                 previous = id;
             }
             final long lastAcked = previous;
-            awaitCondition(() -> subscriber.lastId == lastAcked, 30_000, "subscriber received the last acknowledged event");
+            Await.until("subscriber received the last acknowledged event", () -> subscriber.lastId == lastAcked, Duration.ofSeconds(30));
             assertEquals(EVENTS, subscriber.events.get());
             assertNull(subscriber.orderViolation);
             assertEquals(0, broker.counters().get(Counter.INGEST_REJECTED));

@@ -3,13 +3,14 @@ package io.ssebroker.server.engine;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static io.ssebroker.server.engine.SlowSubscriberTest.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -35,7 +36,7 @@ class ManyTopicsStreamTest
                 query.append(0 == i ? "" : "&").append("topic=").append(topicName(i));
             }
             final SseStreams.Stream stream = streams.open(broker.httpPort(), query.toString());
-            awaitCondition(() -> broker.subscribers() == 1, 10_000, "stream registered");
+            Await.until("stream registered", () -> broker.subscribers() == 1, Duration.ofSeconds(10));
 
             long lastId = 0;
             for (int i = TOPICS - 1; i >= 0; i--)
@@ -44,7 +45,7 @@ class ManyTopicsStreamTest
                     .get(10, TimeUnit.SECONDS);
             }
             final long expectedLast = lastId;
-            awaitCondition(() -> stream.lastId == expectedLast, 20_000, "event of every topic delivered");
+            Await.until("event of every topic delivered", () -> stream.lastId == expectedLast, Duration.ofSeconds(20));
             assertEquals(TOPICS, stream.events.get());
             assertNull(stream.orderViolation);
         }

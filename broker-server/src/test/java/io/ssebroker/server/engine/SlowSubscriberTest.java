@@ -5,6 +5,7 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -13,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -62,7 +64,7 @@ class SlowSubscriberTest
             final OutputStream out = stalled.getOutputStream();
             out.write("GET /events?topic=quotes HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            awaitCondition(() -> broker.subscribers() == FAST_READERS + 1, 20_000, "all streams registered");
+            Await.until("all streams registered", () -> broker.subscribers() == FAST_READERS + 1, Duration.ofSeconds(20));
 
             final AtomicLong maxPendingBytes = new AtomicLong();
             final AtomicBoolean sampling = new AtomicBoolean(true);
@@ -103,16 +105,14 @@ class SlowSubscriberTest
                 }
             }
 
-            awaitCondition(() -> fast.stream().allMatch(s -> s.events.get() == EVENTS), 60_000,
+            Await.until(
                 () -> "fast readers complete: min " + fast.stream().mapToInt(s -> s.events.get()).min().orElse(-1) +
-                " ended " + fast.stream().filter(s -> s.ended).count() + " slow evictions " +
-                broker.evictions(EvictionReason.SLOW) + " lapped " + broker.evictions(EvictionReason.LAPPED) +
-                " zero " + fast.stream().filter(s -> s.events.get() == 0).count() + " first zero " +
-                fast.stream().filter(s -> s.events.get() == 0).findFirst().map(s -> s.status + " bytes " + s.contentBytes +
-                " active " + s.channel.isActive() + " " + s.channel).orElse("-") +
-                " subscribers " + broker.subscribers() + " deliveries " + broker.deliveries() + " pending " +
-                pendingSummary(broker));
-            awaitCondition(() -> broker.evictions(EvictionReason.SLOW) >= 1, 30_000, "stalled reader evicted");
+                    ", ended " + fast.stream().filter(s -> s.ended).count() +
+                    ", slow evictions " + broker.evictions(EvictionReason.SLOW) +
+                    ", deliveries " + broker.deliveries(),
+                () -> fast.stream().allMatch(s -> s.events.get() == EVENTS),
+                Duration.ofSeconds(60));
+            Await.until("stalled reader evicted", () -> broker.evictions(EvictionReason.SLOW) >= 1, Duration.ofSeconds(30));
             sampling.set(false);
             sampler.join();
 
@@ -130,20 +130,6 @@ class SlowSubscriberTest
         }
     }
 
-    private static String pendingSummary(final Broker broker)
-    {
-        final StringBuilder out = new StringBuilder();
-        int unwritable = 0;
-        for (final Channel ch : broker.httpChannels())
-        {
-            if (!ch.isWritable())
-            {
-                unwritable++;
-            }
-        }
-        return out.append("unwritable=").append(unwritable).toString();
-    }
-
     private static void assertStreamEndsSoon(final Socket socket) throws Exception
     {
         socket.setSoTimeout(10_000);
@@ -155,28 +141,5 @@ class SlowSubscriberTest
             read = in.read(buffer);
         }
         while (read >= 0);
-    }
-
-    static void awaitCondition(final java.util.function.BooleanSupplier condition, final long timeoutMs, final String what)
-        throws InterruptedException
-    {
-        awaitCondition(condition, timeoutMs, () -> what);
-    }
-
-    static void awaitCondition(
-        final java.util.function.BooleanSupplier condition,
-        final long timeoutMs,
-        final java.util.function.Supplier<String> what)
-        throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("timed out waiting for: " + what.get());
-            }
-            Thread.sleep(5);
-        }
     }
 }

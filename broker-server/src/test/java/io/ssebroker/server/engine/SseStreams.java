@@ -80,21 +80,14 @@ final class SseStreams implements AutoCloseable
         volatile long lastId = -1;
         volatile String orderViolation;
         volatile boolean ended;
-        volatile long contentBytes;
-        volatile String status;
         Channel channel;
         private final StringBuilder line = new StringBuilder(64);
 
         @Override
         protected void channelRead0(final ChannelHandlerContext ctx, final HttpObject msg)
         {
-            if (msg instanceof io.netty.handler.codec.http.HttpResponse)
-            {
-                status = ((io.netty.handler.codec.http.HttpResponse)msg).status() + " " + msg.decoderResult();
-            }
             if (msg instanceof HttpContent)
             {
-                contentBytes += ((HttpContent)msg).content().readableBytes();
                 final ByteBuf content = ((HttpContent)msg).content();
                 for (int i = content.readerIndex(), end = content.writerIndex(); i < end; i++)
                 {

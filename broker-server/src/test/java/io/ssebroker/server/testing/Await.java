@@ -22,12 +22,22 @@ public final class Await
      */
     public static void until(final String what, final BooleanSupplier condition, final Duration timeout)
     {
+        until(() -> what, condition, timeout);
+    }
+
+    /**
+     * As above, with the description computed only on failure, so it can report the state that
+     * made the wait fail.
+     */
+    public static void until(
+        final java.util.function.Supplier<String> what, final BooleanSupplier condition, final Duration timeout)
+    {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() - deadlineNs > 0)
             {
-                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what.get());
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
