@@ -2,8 +2,10 @@ package io.ssebroker.codec;
 
 import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,40 +23,25 @@ import java.nio.charset.StandardCharsets;
  * them when it re-joins the lines with LF; a trailing line break yields an empty last line so the
  * re-joined data keeps it.
  * <p>
- * <b>Threading:</b> an instance holds a scratch {@link ByteBuffer} view, so it is confined to one
+ * <b>Threading:</b> an instance holds scratch state (a view over the destination), so it is confined to one
  * thread (the sequencer). The static helpers are thread-safe.
  */
 public final class SseFrameEncoder
 {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
-    private static final int CRLF = ('\r' << 8) | '\n';
+    /** CR LF as one little-endian short store. */
+    private static final short CRLF_LE = (short)(('\n' << 8) | '\r');
     private static final byte[] ID_PREFIX = "id: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    /** End of a single data line, of the event, and of the chunk. */
-    private static final byte[] SINGLE_LINE_TAIL = {'\n', '\n', '\r', '\n'};
+    /** End of a single data line, of the event, and of the chunk ({@code LF LF CR LF}) as one little-endian int store. */
+    private static final int SINGLE_LINE_TAIL_LE = '\n' | '\n' << 8 | '\r' << 16 | '\n' << 24;
     private static final int MAX_FAST_EVENT_LENGTH = 64;
 
-    /** Chunk header, id, event and data prefix: 8 + 2 + 4 + 20 + 1 + 7 + 64 + 1 + 6 bytes at most. */
-    private final byte[] scratch = new byte[128];
     private final byte[] idScratch = new byte[20];
-
-    private final ByteBuffer sourceView;
-
-    /**
-     * @param source the direct buffer event fields are read from (the ingest ring's memory).
-     */
-    public SseFrameEncoder(final DirectBuffer source)
-    {
-        final ByteBuffer backing = source.byteBuffer();
-        if (null == backing)
-        {
-            throw new IllegalArgumentException("source must be backed by a ByteBuffer");
-        }
-        this.sourceView = backing.duplicate();
-    }
+    private final UnsafeBuffer dstView = new UnsafeBuffer(0, 0);
 
     /**
      * Number of payload bytes (without chunk framing) for an event.
@@ -163,7 +150,7 @@ public final class SseFrameEncoder
     }
 
     /**
-     * Writes the whole chunk into {@code dst} at its writer index.
+     * Writes the whole chunk into {@code dst} at its writer index and advances it.
      *
      * @param payloadLength as returned by {@link #payloadLength}.
      */
@@ -185,19 +172,28 @@ public final class SseFrameEncoder
             idBytes[i] = (byte)('0' + (int)(v % 10));
             v /= 10;
         }
-        encode(dst, idBytes, digits, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength,
+        final int frameLength = frameLength(payloadLength);
+        dst.ensureWritable(frameLength);
+        final int start = dst.writerIndex();
+        ByteBufViews.wrap(dstView, dst, start, frameLength);
+        encode(dstView, 0, idBytes, digits, source, eventIndex, eventLength, dataIndex, dataLength, payloadLength,
             indexOfLineBreak(source, dataIndex, dataLength));
+        dst.writerIndex(start + frameLength);
     }
 
     /**
-     * Writes the whole chunk into {@code dst} at its writer index, the id given as ASCII digits (the
+     * Writes the whole chunk into {@code dst} at {@code index}, the id given as ASCII digits (the
      * sequencer keeps them and increments them in place, which saves two rounds of divisions per
-     * event) and the first line break of the data already known (-1 for none).
+     * event) and the first line break of the data already known (-1 for none). The caller has made
+     * room for {@link #frameLength}{@code (payloadLength)} bytes; every write is one bounds-checked
+     * {@code put} into that room, none grows a buffer.
      *
      * @param payloadLength as returned by {@link #payloadLengthForDigits}.
+     * @return the index just past the frame.
      */
-    public void encode(
-        final ByteBuf dst,
+    public int encode(
+        final MutableDirectBuffer dst,
+        final int index,
         final byte[] idDigits,
         final int idDigitCount,
         final DirectBuffer source,
@@ -210,29 +206,32 @@ public final class SseFrameEncoder
     {
         if (firstBreak < 0 && eventLength <= MAX_FAST_EVENT_LENGTH)
         {
-            encodeSingleLine(dst, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex, dataLength,
-                payloadLength);
-            return;
+            return encodeSingleLine(dst, index, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex,
+                dataLength, payloadLength);
         }
-        final int start = dst.writerIndex();
-        writeHex(dst, payloadLength);
-        dst.writeShort(CRLF);
-        final int payloadStart = dst.writerIndex();
+        int at = writeHex(dst, index, payloadLength);
+        dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
+        at += 2;
+        final int payloadStart = at;
 
-        dst.writeBytes(ID_PREFIX);
-        dst.writeBytes(idDigits, 0, idDigitCount);
-        dst.writeByte(LF);
+        dst.putBytes(at, ID_PREFIX);
+        at += ID_PREFIX.length;
+        dst.putBytes(at, idDigits, 0, idDigitCount);
+        at += idDigitCount;
+        dst.putByte(at++, LF);
         if (eventLength > 0)
         {
-            dst.writeBytes(EVENT_PREFIX);
-            copy(dst, eventIndex, eventLength);
-            dst.writeByte(LF);
+            dst.putBytes(at, EVENT_PREFIX);
+            at += EVENT_PREFIX.length;
+            dst.putBytes(at, source, eventIndex, eventLength);
+            at += eventLength;
+            dst.putByte(at++, LF);
         }
 
         final int end = dataIndex + dataLength;
         if (firstBreak < 0)
         {
-            writeDataLine(dst, dataIndex, dataLength);
+            at = writeDataLine(dst, at, source, dataIndex, dataLength);
         }
         else
         {
@@ -242,7 +241,7 @@ public final class SseFrameEncoder
                 final byte b = source.getByte(i);
                 if (LF == b || CR == b)
                 {
-                    writeDataLine(dst, lineStart, i - lineStart);
+                    at = writeDataLine(dst, at, source, lineStart, i - lineStart);
                     if (CR == b && i + 1 < end && LF == source.getByte(i + 1))
                     {
                         i++;
@@ -250,26 +249,27 @@ public final class SseFrameEncoder
                     lineStart = i + 1;
                 }
             }
-            writeDataLine(dst, lineStart, end - lineStart);
+            at = writeDataLine(dst, at, source, lineStart, end - lineStart);
         }
-        dst.writeByte(LF);
+        dst.putByte(at++, LF);
 
-        if (dst.writerIndex() - payloadStart != payloadLength)
+        if (at - payloadStart != payloadLength)
         {
             throw new IllegalStateException(
-                "encoded payload length " + (dst.writerIndex() - payloadStart) + " != computed " + payloadLength +
-                " (frame starts at " + start + ")");
+                "encoded payload length " + (at - payloadStart) + " != computed " + payloadLength +
+                " (frame starts at " + index + ")");
         }
-        dst.writeShort(CRLF);
+        dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
+        return at + 2;
     }
 
     /**
-     * The common case — data without line breaks — as three bulk writes: everything before the data
-     * assembled in a scratch array, the data, and the fixed tail. Saves the per-call capacity checks
-     * of a dozen small writes.
+     * The common case — data without line breaks — as straight-line puts: chunk header, id, event,
+     * {@code data: }, the data, and the fixed tail.
      */
-    private void encodeSingleLine(
-        final ByteBuf dst,
+    private static int encodeSingleLine(
+        final MutableDirectBuffer dst,
+        final int index,
         final byte[] idDigits,
         final int idDigitCount,
         final DirectBuffer source,
@@ -279,32 +279,28 @@ public final class SseFrameEncoder
         final int dataLength,
         final int payloadLength)
     {
-        final byte[] head = scratch;
-        int at = 0;
-        for (int shift = (hexDigits(payloadLength) - 1) * 4; shift >= 0; shift -= 4)
-        {
-            head[at++] = HEX[(payloadLength >>> shift) & 0xF];
-        }
-        head[at++] = CR;
-        head[at++] = LF;
-        System.arraycopy(ID_PREFIX, 0, head, at, ID_PREFIX.length);
+        int at = writeHex(dst, index, payloadLength);
+        dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
+        at += 2;
+        dst.putBytes(at, ID_PREFIX);
         at += ID_PREFIX.length;
-        System.arraycopy(idDigits, 0, head, at, idDigitCount);
+        dst.putBytes(at, idDigits, 0, idDigitCount);
         at += idDigitCount;
-        head[at++] = LF;
+        dst.putByte(at++, LF);
         if (eventLength > 0)
         {
-            System.arraycopy(EVENT_PREFIX, 0, head, at, EVENT_PREFIX.length);
+            dst.putBytes(at, EVENT_PREFIX);
             at += EVENT_PREFIX.length;
-            source.getBytes(eventIndex, head, at, eventLength);
+            dst.putBytes(at, source, eventIndex, eventLength);
             at += eventLength;
-            head[at++] = LF;
+            dst.putByte(at++, LF);
         }
-        System.arraycopy(DATA_PREFIX, 0, head, at, DATA_PREFIX.length);
+        dst.putBytes(at, DATA_PREFIX);
         at += DATA_PREFIX.length;
-        dst.writeBytes(head, 0, at);
-        copy(dst, dataIndex, dataLength);
-        dst.writeBytes(SINGLE_LINE_TAIL);
+        dst.putBytes(at, source, dataIndex, dataLength);
+        at += dataLength;
+        dst.putInt(at, SINGLE_LINE_TAIL_LE, ByteOrder.LITTLE_ENDIAN);
+        return at + 4;
     }
 
     /**
@@ -331,21 +327,16 @@ public final class SseFrameEncoder
         return count + 1;
     }
 
-    private void writeDataLine(final ByteBuf dst, final int index, final int length)
+    private static int writeDataLine(
+        final MutableDirectBuffer dst, final int index, final DirectBuffer source, final int dataIndex, final int length)
     {
-        dst.writeBytes(DATA_PREFIX);
-        copy(dst, index, length);
-        dst.writeByte(LF);
-    }
-
-    private void copy(final ByteBuf dst, final int index, final int length)
-    {
-        if (length > 0)
-        {
-            final ByteBuffer view = sourceView;
-            view.limit(index + length).position(index);
-            dst.writeBytes(view);
-        }
+        int at = index;
+        dst.putBytes(at, DATA_PREFIX);
+        at += DATA_PREFIX.length;
+        dst.putBytes(at, source, dataIndex, length);
+        at += length;
+        dst.putByte(at, LF);
+        return at + 1;
     }
 
     /**
@@ -385,11 +376,13 @@ public final class SseFrameEncoder
         return 0 == value ? 1 : (35 - Integer.numberOfLeadingZeros(value)) / 4;
     }
 
-    private static void writeHex(final ByteBuf dst, final int value)
+    private static int writeHex(final MutableDirectBuffer dst, final int index, final int value)
     {
+        int at = index;
         for (int shift = (hexDigits(value) - 1) * 4; shift >= 0; shift -= 4)
         {
-            dst.writeByte(HEX[(value >>> shift) & 0xF]);
+            dst.putByte(at++, HEX[(value >>> shift) & 0xF]);
         }
+        return at;
     }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   sequencer ── publish ──► wake() ── one task per batch ──► drain():
  *      1. apply log entries: APPEND into this loop's TopicHistory, remember trims
  *      2. mark the subscribers of every topic that grew
- *      3. each marked cursor writes retained duplicates of the shared frames, no flush
+ *      3. each marked cursor writes retained slices of the shared frames, no flush
  *      4. flush each touched channel once
  *      5. apply trims (after delivery, so a batch larger than the history still reaches everyone
  *         who is keeping up)
@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Reference counting</h2>
  * The loop owns one reference per APPEND entry (see {@link EventLog}); histories release it on trim;
- * sinks receive {@code retainedDuplicate()}s and own those.
+ * sinks receive retained slices of the frames ({@link TopicHistory#retainedFrame}) and own those.
  * <p>
  * <b>Threading:</b> everything except {@link #wake()} runs on the event loop given as executor.
  */
@@ -148,7 +148,7 @@ public final class LoopFanOut
             if (EventLog.APPEND == log.kind(s))
             {
                 final long id = log.id(s);
-                histories[topic].append(id, log.frame(s));
+                histories[topic].append(id, log.frameBuffer(s), log.frameOffset(s), log.frameLength(s));
                 if (!topicDirty[topic])
                 {
                     topicDirty[topic] = true;
@@ -191,7 +191,7 @@ public final class LoopFanOut
         final int count = dirtyCount;
         long delivered = 0;
         // Each cursor writes everything it can and is flushed right away: still one flush per channel
-        // per batch, and the duplicates and outbound entries of one channel go out before the next
+        // per batch, and the slices and outbound entries of one channel go out before the next
         // channel's are made, which keeps Netty's per-thread object pools from running dry.
         for (int i = 0; i < count; i++)
         {
@@ -269,7 +269,7 @@ public final class LoopFanOut
                     {
                         break;
                     }
-                    sink.write(history.frame(position).retainedDuplicate());
+                    sink.write(history.retainedFrame(position));
                     lastSentId = id;
                     written++;
                 }
@@ -307,7 +307,7 @@ public final class LoopFanOut
                     {
                         break;
                     }
-                    sink.write(histories[topics[next]].frame(positions[next]).retainedDuplicate());
+                    sink.write(histories[topics[next]].retainedFrame(positions[next]));
                     lastSentId = nextId;
                     written++;
                 }
@@ -529,7 +529,7 @@ public final class LoopFanOut
         {
             if (EventLog.APPEND == log.kind(s))
             {
-                log.frame(s).release();
+                log.frameBuffer(s).release();
             }
         }
         log.consumed(reader, published);

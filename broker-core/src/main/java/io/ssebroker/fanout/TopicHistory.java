@@ -3,26 +3,30 @@ package io.ssebroker.fanout;
 import io.netty.buffer.ByteBuf;
 
 /**
- * One event loop's retained events of one topic, oldest first, each holding one reference to its
- * shared frame. Positions are absolute and never reused: the entry at position {@code p} lives at
- * {@code p & mask} while {@code tail <= p < head}.
+ * One event loop's retained events of one topic, oldest first, each holding one reference to the
+ * shared buffer its frame lies in (a frame is a region of a sequencer slab). Positions are absolute
+ * and never reused: the entry at position {@code p} lives at {@code p & mask} while
+ * {@code tail <= p < head}.
  *
  * <pre>
- *   tail (oldest retained)                 head (next append)
- *     v                                      v
- *   [ id,frame | id,frame | ... | id,frame ][ free ... ]
+ *   tail (oldest retained)                                      head (next append)
+ *     v                                                           v
+ *   [ id,buffer,offset,length | ... | id,buffer,offset,length ][ free ... ]
  * </pre>
  *
  * <h2>Reference counting</h2>
- * {@link #append} takes ownership of one reference; {@link #trimUpTo} and {@link #close} release it.
- * Readers write {@code retainedDuplicate()}s and never release the history's reference.
+ * {@link #append} takes ownership of one reference to the buffer; {@link #trimUpTo} and
+ * {@link #close} release it, one {@code release(n)} per run of trimmed frames in the same buffer.
+ * Readers write {@link #retainedFrame}s and never release the history's reference.
  * <p>
  * <b>Threading:</b> confined to one event loop.
  */
 final class TopicHistory
 {
     private long[] ids = new long[16];
-    private ByteBuf[] frames = new ByteBuf[16];
+    private ByteBuf[] buffers = new ByteBuf[16];
+    private int[] offsets = new int[16];
+    private int[] lengths = new int[16];
     private int mask = 15;
     private long tail;
     private long head;
@@ -56,9 +60,14 @@ final class TopicHistory
         return ids[(int)(position & mask)];
     }
 
-    ByteBuf frame(final long position)
+    /**
+     * @return a new reference to the frame at {@code position} (a retained slice of its buffer),
+     *         owned by the caller.
+     */
+    ByteBuf retainedFrame(final long position)
     {
-        return frames[(int)(position & mask)];
+        final int slot = (int)(position & mask);
+        return buffers[slot].retainedSlice(offsets[slot], lengths[slot]);
     }
 
     long oldestId()
@@ -71,7 +80,7 @@ final class TopicHistory
         return head == tail ? -1 : ids[(int)((head - 1) & mask)];
     }
 
-    void append(final long id, final ByteBuf frame)
+    void append(final long id, final ByteBuf buffer, final int offset, final int length)
     {
         if (head - tail == ids.length)
         {
@@ -79,7 +88,9 @@ final class TopicHistory
         }
         final int slot = (int)(head & mask);
         ids[slot] = id;
-        frames[slot] = frame;
+        buffers[slot] = buffer;
+        offsets[slot] = offset;
+        lengths[slot] = length;
         head++;
     }
 
@@ -89,16 +100,33 @@ final class TopicHistory
     void trimUpTo(final long upToId)
     {
         final long[] ids = this.ids;
-        final ByteBuf[] frames = this.frames;
+        final ByteBuf[] buffers = this.buffers;
         final int mask = this.mask;
         long tail = this.tail;
+        ByteBuf run = null;
+        int runLength = 0;
         while (tail < head && ids[(int)(tail & mask)] <= upToId)
         {
             final int slot = (int)(tail & mask);
             evictedUpToId = ids[slot];
-            frames[slot].release();
-            frames[slot] = null;
+            final ByteBuf buffer = buffers[slot];
+            buffers[slot] = null;
+            if (buffer != run)
+            {
+                if (null != run)
+                {
+                    run.release(runLength);
+                }
+                run = buffer;
+                runLength = 0;
+            }
+            runLength++;
             tail++;
+        }
+        if (null != run)
+        {
+            // Consecutive events usually share a slab: one atomic decrement for the run.
+            run.release(runLength);
         }
         this.tail = tail;
     }
@@ -134,15 +162,23 @@ final class TopicHistory
     {
         final int capacity = ids.length * 2;
         final long[] newIds = new long[capacity];
-        final ByteBuf[] newFrames = new ByteBuf[capacity];
+        final ByteBuf[] newBuffers = new ByteBuf[capacity];
+        final int[] newOffsets = new int[capacity];
+        final int[] newLengths = new int[capacity];
         final int newMask = capacity - 1;
         for (long p = tail; p < head; p++)
         {
-            newIds[(int)(p & newMask)] = ids[(int)(p & mask)];
-            newFrames[(int)(p & newMask)] = frames[(int)(p & mask)];
+            final int from = (int)(p & mask);
+            final int to = (int)(p & newMask);
+            newIds[to] = ids[from];
+            newBuffers[to] = buffers[from];
+            newOffsets[to] = offsets[from];
+            newLengths[to] = lengths[from];
         }
         ids = newIds;
-        frames = newFrames;
+        buffers = newBuffers;
+        offsets = newOffsets;
+        lengths = newLengths;
         mask = newMask;
     }
 }

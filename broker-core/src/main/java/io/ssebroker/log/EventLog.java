@@ -11,13 +11,16 @@ import io.netty.buffer.ByteBuf;
  *    readers' consumed counts            published count
  *              v   v                             v
  *   ... | A | A | T | A | A | A | A | A | A | A |  free  | ...
- *   A = APPEND(topic, id, trimUpToId, frame)   T = TRIM(topic, upToId)
+ *   A = APPEND(topic, id, trimUpToId, buffer, offset, length)   T = TRIM(topic, upToId)
  * </pre>
  *
+ * An event's frame is bytes {@code [offset, offset + length)} of a buffer, which may hold other
+ * frames too (the sequencer's slabs).
+ *
  * <h2>Reference counting</h2>
- * Each {@code APPEND} carries one reference to its frame <em>per reader</em>: the writer retains the
- * encoded frame {@code readers - 1} more times, so every event loop owns exactly one reference and
- * releases it when its history trims the event. The log itself owns none.
+ * Each {@code APPEND} carries one reference to its buffer <em>per reader</em>, so every event loop
+ * owns exactly one reference per event and releases it when its history trims the event. The log
+ * itself owns none.
  *
  * <h2>Back pressure</h2>
  * The writer may not overwrite an entry until every reader has consumed it; when the slowest reader
@@ -40,7 +43,9 @@ public final class EventLog
     private final int[] topics;
     private final long[] ids;
     private final long[] trimUpToIds;
-    private final ByteBuf[] frames;
+    private final ByteBuf[] buffers;
+    private final int[] offsets;
+    private final int[] lengths;
     private final PaddedSequence published = new PaddedSequence(0);
     private final PaddedSequence headId;
     private final PaddedSequence[] consumed;
@@ -68,7 +73,9 @@ public final class EventLog
         this.topics = new int[capacity];
         this.ids = new long[capacity];
         this.trimUpToIds = new long[capacity];
-        this.frames = new ByteBuf[capacity];
+        this.buffers = new ByteBuf[capacity];
+        this.offsets = new int[capacity];
+        this.lengths = new int[capacity];
         this.headId = new PaddedSequence(initialHeadId);
         this.consumed = new PaddedSequence[readers];
         for (int i = 0; i < readers; i++)
@@ -98,8 +105,14 @@ public final class EventLog
         return limit <= min;
     }
 
+    public int readers()
+    {
+        return consumed.length;
+    }
+
     /**
-     * Appends an event; takes ownership of one reference to {@code frame} and hands one to each reader.
+     * Appends an event whose frame is the readable bytes of {@code frame}; takes ownership of one
+     * reference to it and retains it so each reader gets one.
      *
      * @param trimUpToId after applying this event, readers drop this topic's events with id at most
      *                   this value (or nothing when below the oldest retained).
@@ -111,12 +124,24 @@ public final class EventLog
         {
             frame.retain(readers - 1);
         }
+        append(topic, id, trimUpToId, frame, frame.readerIndex(), frame.readableBytes());
+    }
+
+    /**
+     * Appends an event whose frame is bytes {@code [offset, offset + length)} of {@code buffer}; the
+     * caller hands over one reference to {@code buffer} per reader ({@link #readers()}).
+     */
+    public void append(
+        final int topic, final long id, final long trimUpToId, final ByteBuf buffer, final int offset, final int length)
+    {
         final int slot = (int)(writeCount++ & mask);
         kinds[slot] = APPEND;
         topics[slot] = topic;
         ids[slot] = id;
         trimUpToIds[slot] = trimUpToId;
-        frames[slot] = frame;
+        buffers[slot] = buffer;
+        offsets[slot] = offset;
+        lengths[slot] = length;
     }
 
     /**
@@ -129,7 +154,7 @@ public final class EventLog
         topics[slot] = topic;
         ids[slot] = upToId;
         trimUpToIds[slot] = upToId;
-        frames[slot] = null;
+        buffers[slot] = null;
     }
 
     /**
@@ -182,9 +207,20 @@ public final class EventLog
         return trimUpToIds[(int)(sequence & mask)];
     }
 
-    public ByteBuf frame(final long sequence)
+    /** The buffer an APPEND's frame lies in; the reader owns one reference to it. */
+    public ByteBuf frameBuffer(final long sequence)
     {
-        return frames[(int)(sequence & mask)];
+        return buffers[(int)(sequence & mask)];
+    }
+
+    public int frameOffset(final long sequence)
+    {
+        return offsets[(int)(sequence & mask)];
+    }
+
+    public int frameLength(final long sequence)
+    {
+        return lengths[(int)(sequence & mask)];
     }
 
     /**

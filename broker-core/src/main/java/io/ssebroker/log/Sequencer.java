@@ -1,6 +1,5 @@
 package io.ssebroker.log;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.ssebroker.codec.SseFrameEncoder;
 import io.ssebroker.ingest.IngestRing;
@@ -19,17 +18,18 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
 
 /**
  * The single writer of the event log: takes publishes from the ingest ring in arrival order,
- * assigns each the next id, encodes its SSE frame once into a pooled buffer, appends it to the
- * {@link EventLog}, then — once per batch — publishes the log, acknowledges publishers and wakes
- * the event loops.
+ * assigns each the next id, encodes its SSE frame once into its topic's pooled slab
+ * ({@link FrameSlabs}), appends it to the {@link EventLog}, then — once per batch — publishes the
+ * log, acknowledges publishers and wakes the event loops.
  *
  * <pre>
- *   IngestRing ──controlledRead──► onMessage: id = ++headId; encode; retention; log.append
+ *   IngestRing ──controlledRead──► onMessage: id = ++headId; claim slab room; encode; retention; log.append
  *                                   (ABORT when the log is full: the message stays in the ring)
  *   end of batch ─► log.publish(headId) ─► sessions: publishSequenced ─► listener.onPublished()
  * </pre>
  *
- * <b>Threading:</b> every field is owned by the sequencer thread that runs {@link #doWork()}.
+ * <b>Threading:</b> every field is owned by the sequencer thread that runs {@link #doWork()};
+ * {@link #close()} runs on it too, after the last {@code doWork()}.
  */
 public final class Sequencer implements Agent
 {
@@ -44,7 +44,7 @@ public final class Sequencer implements Agent
     private final EventLog log;
     private final Retention retention;
     private final PublisherSessions sessions;
-    private final ByteBufAllocator alloc;
+    private final FrameSlabs slabs;
     private final Listener listener;
     private final int batchLimit;
     private final SseFrameEncoder encoder;
@@ -77,7 +77,7 @@ public final class Sequencer implements Agent
         this.log = log;
         this.retention = new Retention(topics, historyBudgetBytes);
         this.sessions = sessions;
-        this.alloc = alloc;
+        this.slabs = new FrameSlabs(alloc, log.readers());
         this.listener = listener;
         this.batchLimit = batchLimit;
         this.headId = epochId - 1;
@@ -87,7 +87,7 @@ public final class Sequencer implements Agent
             headIdDigits[i] = (byte)digits.charAt(i);
         }
         this.headIdDigitCount = digits.length();
-        this.encoder = new SseFrameEncoder(ring.buffer());
+        this.encoder = new SseFrameEncoder();
     }
 
     @Override
@@ -99,6 +99,7 @@ public final class Sequencer implements Agent
     @Override
     public int doWork()
     {
+        slabs.onBatch();
         final int read = ring.controlledRead(handler, batchLimit);
         int work = read;
         if (appendedInBatch > 0)
@@ -146,12 +147,14 @@ public final class Sequencer implements Agent
         final int payloadLength =
             SseFrameEncoder.payloadLengthForDigits(digitCount, eventLength, buffer, dataIndex, dataLength, firstBreak);
         final int frameLength = SseFrameEncoder.frameLength(payloadLength);
-        final ByteBuf frame = alloc.directBuffer(frameLength, frameLength);
-        encoder.encode(
-            frame, digits, digitCount, buffer, eventIndex, eventLength, dataIndex, dataLength, payloadLength, firstBreak);
+        final FrameSlabs.Slab slab = slabs.claim(topic, frameLength);
+        final int offset = slab.position;
+        encoder.encode(slab.view, offset, digits, digitCount, buffer, eventIndex, eventLength, dataIndex, dataLength,
+            payloadLength, firstBreak);
+        FrameSlabs.commit(slab, frameLength);
 
         final long trimUpTo = retention.append(topic, id, frameLength);
-        log.append(topic, id, trimUpTo, frame);
+        log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength);
         appendedInBatch++;
         eventsSequenced++;
         bytesEncoded += frameLength;
@@ -171,6 +174,15 @@ public final class Sequencer implements Agent
         {
             doWork();
         }
+    }
+
+    /**
+     * Gives back the slab references no event took (see {@link FrameSlabs}); frames already in the
+     * log stay valid until the event loops release them. Call once, after the last {@link #doWork()}.
+     */
+    public void close()
+    {
+        slabs.close();
     }
 
     /** Events sequenced so far; racy read from other threads is fine for statistics. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class SseFrameEncoderTest
 {
     private final UnsafeBuffer source = new UnsafeBuffer(ByteBuffer.allocateDirect(4096));
-    private final SseFrameEncoder encoder = new SseFrameEncoder(source);
+    private final SseFrameEncoder encoder = new SseFrameEncoder();
 
     @Test
     void shouldEncodeSingleLineAsOneChunk()

@@ -89,10 +89,11 @@ final class EngineHarness implements AutoCloseable
     @Override
     public void close()
     {
+        sequencer.close();
         fanOut.release();
     }
 
-    /** Counts every buffer the sequencer allocates: one per encoded event. */
+    /** Counts every buffer the sequencer allocates: frame slabs. */
     private static final class CountingAllocator extends io.netty.buffer.AbstractByteBufAllocator
     {
         private final AtomicInteger count;

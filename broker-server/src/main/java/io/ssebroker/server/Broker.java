@@ -487,6 +487,7 @@ public final class Broker implements AutoCloseable
         public void onClose()
         {
             sequencer.drain();
+            sequencer.close();
         }
 
         @Override

@@ -58,7 +58,7 @@ public class SseFrameEncoderBenchmark
     public void setUp()
     {
         source = Payloads.directSource(EVENT, Payloads.priceJson(payloadBytes));
-        encoder = new SseFrameEncoder(source);
+        encoder = new SseFrameEncoder();
         frame = PooledByteBufAllocator.DEFAULT.directBuffer(2 * payloadBytes + 256);
         id = EventIds.epochStartingNow();
     }

@@ -26,7 +26,7 @@ final class Frames
     {
         this.dataLength = dataLength;
         this.source = Payloads.directSource(EVENT, Payloads.letters(dataLength));
-        this.encoder = new SseFrameEncoder(source);
+        this.encoder = new SseFrameEncoder();
     }
 
     /**

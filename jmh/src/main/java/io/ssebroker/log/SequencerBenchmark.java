@@ -196,7 +196,7 @@ public class SequencerBenchmark
         {
             if (EventLog.APPEND == log.kind(s))
             {
-                log.frame(s).release();
+                log.frameBuffer(s).release();
             }
         }
         log.consumed(0, published);
@@ -205,6 +205,7 @@ public class SequencerBenchmark
     @TearDown(Level.Trial)
     public void tearDown()
     {
+        sequencer.close();
         System.out.printf("%nframe bytes per event: %.1f%n",
             (double)sequencer.bytesEncoded() / sequencer.eventsSequenced());
         src.release();
