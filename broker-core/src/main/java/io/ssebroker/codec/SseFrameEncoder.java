@@ -49,28 +49,35 @@ public final class SseFrameEncoder
     public static int payloadLength(
         final long id, final int eventLength, final DirectBuffer data, final int dataIndex, final int dataLength)
     {
+        final int firstBreak = indexOfLineBreak(data, dataIndex, dataLength);
         return payloadLengthForDigits(
-            decimalDigits(id), eventLength, data, dataIndex, dataLength, indexOfLineBreak(data, dataIndex, dataLength));
+            decimalDigits(id), eventLength, dataFieldsLength(data, dataIndex, dataLength, firstBreak));
     }
 
     /**
-     * Number of payload bytes for an event whose id has {@code idDigits} decimal digits, with the
-     * first line break of the data already found by {@link #indexOfLineBreak} (-1 for none), so one
-     * scan serves both the length and the encoding.
+     * Number of payload bytes for an event whose id has {@code idDigits} decimal digits and whose
+     * {@code data:} lines take {@code dataFieldsLength} bytes ({@link #dataFieldsLength}).
      */
-    public static int payloadLengthForDigits(
-        final int idDigits,
-        final int eventLength,
-        final DirectBuffer data,
-        final int dataIndex,
-        final int dataLength,
-        final int firstBreak)
+    public static int payloadLengthForDigits(final int idDigits, final int eventLength, final int dataFieldsLength)
     {
         int length = ID_PREFIX.length + idDigits + 1;
         if (eventLength > 0)
         {
             length += EVENT_PREFIX.length + eventLength + 1;
         }
+        return length + dataFieldsLength + 1;
+    }
+
+    /**
+     * Bytes the data takes as {@code data:} lines: one {@code "data: " line LF} per line, where CR,
+     * LF and CRLF each end a line (they are not copied).
+     *
+     * @param firstBreak index of the data's first CR or LF as found by {@link #indexOfLineBreak}, or
+     *                   -1 for none, so one scan serves the caller's other needs too.
+     */
+    public static int dataFieldsLength(
+        final DirectBuffer data, final int dataIndex, final int dataLength, final int firstBreak)
+    {
         int lines = 1;
         int terminatorBytes = 0;
         if (firstBreak >= 0)
@@ -96,8 +103,7 @@ public final class SseFrameEncoder
                 }
             }
         }
-        length += lines * (DATA_PREFIX.length + 1) + (dataLength - terminatorBytes);
-        return length + 1;
+        return lines * (DATA_PREFIX.length + 1) + (dataLength - terminatorBytes);
     }
 
     /**
@@ -189,6 +195,7 @@ public final class SseFrameEncoder
      * {@code put} into that room, none grows a buffer.
      *
      * @param payloadLength as returned by {@link #payloadLengthForDigits}.
+     * @param firstBreak    index of the data's first CR or LF, or -1 for none.
      * @return the index just past the frame.
      */
     public int encode(

@@ -1,6 +1,7 @@
 package io.ssebroker.ingest;
 
 import io.netty.buffer.ByteBuf;
+import io.ssebroker.codec.SseFrameEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -10,8 +11,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
 
+import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.MSG_PUBLISH;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
@@ -150,7 +153,13 @@ public final class IngestRing
             buffer.putLong(index + SEQUENCE_OFFSET, sequence);
             buffer.putShort(index + EVENT_LENGTH_OFFSET, (short)eventLength);
             copy(src, eventIndex, index + EVENT_OFFSET, eventLength);
-            copy(src, dataIndex, index + EVENT_OFFSET + eventLength, dataLength);
+            final int dataStart = index + EVENT_OFFSET + eventLength;
+            copy(src, dataIndex, dataStart, dataLength);
+            // Scan the copy, still in cache, so the sequencer does not have to (see the descriptor).
+            final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, dataStart, dataLength);
+            buffer.putInt(index + DATA_FIELDS_LENGTH_OFFSET,
+                SseFrameEncoder.dataFieldsLength(buffer, dataStart, dataLength, firstBreak));
+            buffer.putInt(index + FIRST_BREAK_OFFSET, firstBreak < 0 ? -1 : firstBreak - dataStart);
             ring.commit(index);
             return true;
         }

@@ -10,8 +10,10 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
+import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
@@ -75,7 +77,7 @@ public final class Sequencer implements Agent
         this.ingest = ingest;
         this.ring = ingest.ring();
         this.log = log;
-        this.retention = new Retention(topics, historyBudgetBytes);
+        this.retention = new Retention(topics, historyBudgetBytes, epochId);
         this.sessions = sessions;
         this.slabs = new FrameSlabs(alloc, log.readers());
         this.listener = listener;
@@ -143,9 +145,11 @@ public final class Sequencer implements Agent
         final byte[] digits = headIdDigits;
         final int digitCount = SseFrameEncoder.incrementDigits(digits, headIdDigitCount);
         headIdDigitCount = digitCount;
-        final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, dataIndex, dataLength);
-        final int payloadLength =
-            SseFrameEncoder.payloadLengthForDigits(digitCount, eventLength, buffer, dataIndex, dataLength, firstBreak);
+        // The producer scanned the data for line breaks (IngestMessageDescriptor); no pass over it here.
+        final int firstBreakOffset = buffer.getInt(index + FIRST_BREAK_OFFSET);
+        final int firstBreak = firstBreakOffset < 0 ? -1 : dataIndex + firstBreakOffset;
+        final int payloadLength = SseFrameEncoder.payloadLengthForDigits(
+            digitCount, eventLength, buffer.getInt(index + DATA_FIELDS_LENGTH_OFFSET));
         final int frameLength = SseFrameEncoder.frameLength(payloadLength);
         final FrameSlabs.Slab slab = slabs.claim(topic, frameLength);
         final int offset = slab.position;
