@@ -75,12 +75,18 @@ public class SequencerBenchmark
 
     private static final int RING_BYTES = 16 * 1024 * 1024;
     private static final int LOG_CAPACITY = 64 * 1024;
-    private static final long HISTORY_BUDGET_BYTES = 512L * 1024 * 1024;
     private static final byte[] EVENT = "tick".getBytes(StandardCharsets.US_ASCII);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     @Param({"16", "100", "1024"})
     int payloadBytes;
+
+    /**
+     * Global history budget. At 512 MiB only the per-topic limit (1,000 events) trims; at 1 MiB the
+     * global budget binds too and the sequencer runs a trimming episode every 64 KiB of frames.
+     */
+    @Param({"512"})
+    int historyBudgetMiB;
 
     private IngestRing ingest;
     private IngestRing.Producer producer;
@@ -110,7 +116,7 @@ public class SequencerBenchmark
             topics,
             sessions,
             PooledByteBufAllocator.DEFAULT,
-            HISTORY_BUDGET_BYTES,
+            historyBudgetMiB * 1024L * 1024,
             epochId,
             EVENTS,
             () -> { });
