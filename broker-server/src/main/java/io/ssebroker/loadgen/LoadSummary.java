@@ -32,6 +32,7 @@ final class LoadSummary
     static final String EXPECTED = "expected";
     static final String GAPS = "gaps";
     static final String DUPLICATES = "duplicates";
+    static final String REORDERED = "reordered";
     static final String OTHER_EVENTS = "otherEvents";
     static final String CONNECT_ERRORS = "connectErrors";
     static final String DISCONNECTS = "disconnects";
@@ -43,11 +44,12 @@ final class LoadSummary
     static final String MAX_PUBLISH_LAG_NS = "maxPublishLagNs";
 
     private static final String[] COUNTER_NAMES = {
-        SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, OTHER_EVENTS, CONNECT_ERRORS,
+        SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, OTHER_EVENTS, CONNECT_ERRORS,
         DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, MAX_PUBLISH_LAG_NS };
 
     private final Map<String, Long> counters = new LinkedHashMap<>();
     private final Histogram histogram = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
+    private double receivedPerSecondInWindow = Double.NaN;
 
     LoadSummary()
     {
@@ -110,6 +112,23 @@ final class LoadSummary
     {
         final long expected = counter(EXPECTED);
         return 0 == expected ? Double.NaN : (double)counter(DELIVERED) / expected;
+    }
+
+    /**
+     * Sets the throughput seen while the window was open: every event received by every stream
+     * between the progress ticks at window start and window end, whatever its send time, per second.
+     * Unlike {@link #deliveredPerSecond}, it does not depend on latency, so it still shows what a
+     * server that falls minutes behind delivers. NaN when the window was not observed.
+     */
+    LoadSummary receivedPerSecondInWindow(final double perSecond)
+    {
+        this.receivedPerSecondInWindow = perSecond;
+        return this;
+    }
+
+    double receivedPerSecondInWindow()
+    {
+        return receivedPerSecondInWindow;
     }
 
     /**
@@ -232,6 +251,7 @@ final class LoadSummary
             json.append(",\n  ").append(quote(entry.getKey())).append(": ").append(entry.getValue());
         }
         json.append(",\n  \"deliveredPerSecond\": ").append(format(deliveredPerSecond(windowSeconds)));
+        json.append(",\n  \"receivedPerSecondInWindow\": ").append(format(receivedPerSecondInWindow));
         json.append(",\n  \"deliveryRatio\": ").append(format(deliveryRatio()));
         json.append(",\n  \"latencyUs\": {");
         json.append("\"count\": ").append(histogram.getTotalCount());
@@ -254,12 +274,14 @@ final class LoadSummary
             "subscribers %d (connected at end %d), connect errors %d, disconnects %d, reconnects %d%n" +
             "published: planned %d, sent %d, acked %d, failed %d, max publish lag %.1f ms%n" +
             "delivered in window %d of %d expected: ratio %.6f, %.1f events/s; received in all %d%n" +
-            "gaps %d, duplicates %d, other events %d%n" +
+            "received while the window was open, whatever the send time: %.1f events/s%n" +
+            "gaps %d, duplicates %d, reordered %d, other events %d%n" +
             "latency us: p50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)",
             counter(SUBSCRIBERS), counter(CONNECTED), counter(CONNECT_ERRORS), counter(DISCONNECTS), counter(RECONNECTS),
             counter(PLANNED), counter(SENT), counter(ACKED), counter(PUBLISH_FAILED), counter(MAX_PUBLISH_LAG_NS) / 1e6,
             counter(DELIVERED), counter(EXPECTED), deliveryRatio(), deliveredPerSecond(windowSeconds), counter(RECEIVED),
-            counter(GAPS), counter(DUPLICATES), counter(OTHER_EVENTS),
+            receivedPerSecondInWindow,
+            counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(OTHER_EVENTS),
             histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90), histogram.getValueAtPercentile(99),
             histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), histogram.getTotalCount());
     }

@@ -216,7 +216,7 @@ public final class LoadgenCommand implements Callable<Integer>
             final Progress progress = new Progress(schedule, startNs, publisher, local, childProcesses);
             runUntil(endNs, startNs + NS_PER_S, local, nowNs -> System.out.println(progress.line(nowNs)));
 
-            final LoadSummary total = new LoadSummary();
+            final LoadSummary total = new LoadSummary().receivedPerSecondInWindow(progress.receivedPerSecondInWindow());
             if (null != publisher)
             {
                 publisher.stop();
@@ -496,6 +496,10 @@ public final class LoadgenCommand implements Callable<Integer>
         private long lastReceived;
         private long lastSent;
         private long lastNs;
+        private long windowStartReceived = -1;
+        private long windowStartTickNs;
+        private long windowEndReceived = -1;
+        private long windowEndTickNs;
 
         Progress(
             final Schedule schedule,
@@ -527,19 +531,44 @@ public final class LoadgenCommand implements Callable<Integer>
             final long sent = null == publisher ? 0 : publisher.sent();
             final double seconds = Math.max(1e-9, (nowNs - lastNs) / 1e9);
             final String line = String.format(Locale.ROOT,
-                "[%5.1fs %-7s] subs %d  recv %.0f/s  sent %.0f/s  acked %d  gaps %d  dups %d  conn-err %d  reconn %d" +
+                "[%5.1fs %-7s] subs %d  recv %.0f/s  sent %.0f/s  acked %d  gaps %d  dups %d  reord %d  conn-err %d  reconn %d" +
                 "  | p50 %s p99 %s max %s%s",
                 (nowNs - startNs) / 1e9, phase(nowNs), sum(LoopStats.CONNECTED),
                 (received - lastReceived) / seconds, (sent - lastSent) / seconds,
                 null == publisher ? 0 : publisher.acked(),
-                sum(LoopStats.GAPS), sum(LoopStats.DUPLICATES), sum(LoopStats.CONNECT_ERRORS), sum(LoopStats.RECONNECTS),
+                sum(LoopStats.GAPS), sum(LoopStats.DUPLICATES), sum(LoopStats.REORDERED), sum(LoopStats.CONNECT_ERRORS),
+                sum(LoopStats.RECONNECTS),
                 micros(interval.getValueAtPercentile(50)), micros(interval.getValueAtPercentile(99)),
                 micros(interval.getMaxValue()),
                 null == local || null == local.lastError() ? "" : "  last error: " + local.lastError());
             lastReceived = received;
             lastSent = sent;
             lastNs = nowNs;
+            if (windowStartReceived < 0 && nowNs - schedule.windowStartNs() >= 0)
+            {
+                windowStartReceived = received;
+                windowStartTickNs = nowNs;
+            }
+            if (windowEndReceived < 0 && nowNs - schedule.windowEndNs() >= 0)
+            {
+                windowEndReceived = received;
+                windowEndTickNs = nowNs;
+            }
             return line;
+        }
+
+        /**
+         * Events received per second between the first progress ticks at or after window start and
+         * window end (children report their counts on those ticks, so the span is within a second of
+         * the window); NaN when both ticks were not seen.
+         */
+        double receivedPerSecondInWindow()
+        {
+            if (windowStartReceived < 0 || windowEndReceived < 0 || windowEndTickNs == windowStartTickNs)
+            {
+                return Double.NaN;
+            }
+            return (windowEndReceived - windowStartReceived) / ((windowEndTickNs - windowStartTickNs) / 1e9);
         }
 
         private String phase(final long nowNs)

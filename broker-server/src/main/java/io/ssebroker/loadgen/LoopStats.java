@@ -28,7 +28,8 @@ final class LoopStats
     static final int CONNECT_ERRORS = 7;
     static final int DISCONNECTS = 8;
     static final int RECONNECTS = 9;
-    static final int COUNTERS = 10;
+    static final int REORDERED = 10;
+    static final int COUNTERS = 11;
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_LATENCY_US, SIGNIFICANT_DIGITS);

@@ -197,6 +197,7 @@ final class SubscriberSet
             .counter(LoadSummary.EXPECTED, sum(LoopStats.EXPECTED))
             .counter(LoadSummary.GAPS, sum(LoopStats.GAPS))
             .counter(LoadSummary.DUPLICATES, sum(LoopStats.DUPLICATES))
+            .counter(LoadSummary.REORDERED, sum(LoopStats.REORDERED))
             .counter(LoadSummary.OTHER_EVENTS, sum(LoopStats.OTHER_EVENTS))
             .counter(LoadSummary.CONNECT_ERRORS, sum(LoopStats.CONNECT_ERRORS))
             .counter(LoadSummary.DISCONNECTS, sum(LoopStats.DISCONNECTS))

@@ -1,11 +1,22 @@
 package io.ssebroker.loadgen;
 
+import java.util.Arrays;
+
 /**
  * One subscription: its SSE parser, the per-topic sequence it expects next and the periods it was connected,
  * whichever connection (HTTP/1.1 or an h2c stream) carries it.
  * <p>
- * <b>Gaps and duplicates</b> compare each event's per-topic sequence with the one expected next: a jump forward
- * counts the skipped events as gaps, a sequence already seen counts a duplicate (and is not delivered again).
+ * <b>Gaps, duplicates and reordering</b> come from each event's per-topic sequence. Publishers that keep several
+ * HTTP requests in flight can have their events sequenced out of order, so an event that arrives ahead of a
+ * missing one is remembered (up to {@value #REORDER_WINDOW} sequences ahead) instead of counting the missing one
+ * lost at once:
+ * <ul>
+ *   <li>a sequence that arrives after a higher one counts as <em>reordered</em> (and is delivered);</li>
+ *   <li>a sequence received before counts a <em>duplicate</em> (and is not delivered again);</li>
+ *   <li>a <em>gap</em> is a sequence that never arrives: counted when the stream has moved
+ *       {@value #REORDER_WINDOW} sequences past it, when it resets without resuming, and at the end of the run
+ *       for every hole below the highest sequence received.</li>
+ * </ul>
  * The expectation survives a reconnect when the stream resumes with {@code Last-Event-ID}, and restarts when it
  * does not.
  * <p>
@@ -18,6 +29,7 @@ package io.ssebroker.loadgen;
 final class SubscriberStream implements SseParser.EventHandler
 {
     private static final int MAX_LINE_BYTES = 1024 * 1024;
+    static final int REORDER_WINDOW = 4096;
 
     private final int topic;
     private final LoopStats stats;
@@ -26,7 +38,15 @@ final class SubscriberStream implements SseParser.EventHandler
     private final SseParser parser;
 
     private int slot;
-    private long expectedSeq;
+    /** Lowest per-topic sequence not received yet; 0 before the first event (no baseline). */
+    private long nextSeq;
+    private long highestSeq;
+    /** Sequences in (nextSeq, nextSeq + REORDER_WINDOW) received early, one bit each at seq % window; lazy. */
+    private long[] ahead;
+    private int aheadCount;
+    /** First sequence of the current expectation, and which of the window below it arrived late; lazy. */
+    private long baseSeq;
+    private long[] behind;
     private long connectedAtNs;
     private boolean connected;
     private boolean everConnected;
@@ -130,7 +150,8 @@ final class SubscriberStream implements SseParser.EventHandler
         }
         if (!resume)
         {
-            expectedSeq = 0;
+            closeHoles();
+            nextSeq = 0;
         }
     }
 
@@ -143,6 +164,7 @@ final class SubscriberStream implements SseParser.EventHandler
     {
         finished = true;
         onDisconnected(nowNs);
+        closeHoles();
     }
 
     boolean isFinished()
@@ -168,20 +190,11 @@ final class SubscriberStream implements SseParser.EventHandler
             return;
         }
 
-        final long expectedSeq = this.expectedSeq;
-        if (0 != expectedSeq)
+        if (!accept(seq))
         {
-            if (seq < expectedSeq)
-            {
-                stats.increment(LoopStats.DUPLICATES);
-                return;
-            }
-            if (seq > expectedSeq)
-            {
-                stats.add(LoopStats.GAPS, seq - expectedSeq);
-            }
+            stats.increment(LoopStats.DUPLICATES);
+            return;
         }
-        this.expectedSeq = seq + 1;
 
         final boolean inWindow = connected && schedule.inWindow(intendedNs) && intendedNs - connectedAtNs >= 0;
         if (inWindow)
@@ -189,5 +202,138 @@ final class SubscriberStream implements SseParser.EventHandler
             stats.increment(LoopStats.DELIVERED);
         }
         stats.recordLatency((nowNs - intendedNs) / 1000, inWindow);
+    }
+
+    /**
+     * Records a sequence as received.
+     *
+     * @return false when it was received before (a duplicate).
+     */
+    private boolean accept(final long seq)
+    {
+        if (0 == nextSeq)
+        {
+            baseSeq = seq;
+            nextSeq = seq + 1;
+            highestSeq = seq;
+            if (null != behind)
+            {
+                Arrays.fill(behind, 0);
+            }
+            return true;
+        }
+        if (seq < nextSeq)
+        {
+            return seq < baseSeq && acceptBelowBaseline(seq);
+        }
+        if (seq - nextSeq >= REORDER_WINDOW)
+        {
+            writeOffBelow(seq - REORDER_WINDOW + 1);
+        }
+        if (seq == nextSeq)
+        {
+            nextSeq++;
+        }
+        else
+        {
+            if (null == ahead)
+            {
+                ahead = new long[REORDER_WINDOW / Long.SIZE];
+            }
+            final int bit = (int)(seq & (REORDER_WINDOW - 1));
+            final long mask = 1L << bit;
+            if (0 != (ahead[bit >>> 6] & mask))
+            {
+                return false;
+            }
+            ahead[bit >>> 6] |= mask;
+            aheadCount++;
+        }
+        if (seq < highestSeq)
+        {
+            stats.increment(LoopStats.REORDERED);
+        }
+        else
+        {
+            highestSeq = seq;
+        }
+        advanceOverReceived();
+        return true;
+    }
+
+    /**
+     * An event older than the stream's first one: published before it but sequenced after it (the
+     * subscription's own start is not a gap, so nothing below the baseline is ever expected).
+     */
+    private boolean acceptBelowBaseline(final long seq)
+    {
+        final long distance = baseSeq - seq - 1;
+        if (distance >= REORDER_WINDOW)
+        {
+            return false;
+        }
+        if (null == behind)
+        {
+            behind = new long[REORDER_WINDOW / Long.SIZE];
+        }
+        final int bit = (int)distance;
+        final long mask = 1L << bit;
+        if (0 != (behind[bit >>> 6] & mask))
+        {
+            return false;
+        }
+        behind[bit >>> 6] |= mask;
+        stats.increment(LoopStats.REORDERED);
+        return true;
+    }
+
+    /** Moves {@link #nextSeq} over sequences that arrived early. */
+    private void advanceOverReceived()
+    {
+        while (aheadCount > 0 && takeAhead(nextSeq))
+        {
+            nextSeq++;
+        }
+    }
+
+    /** Counts every sequence below {@code limit} that has not arrived as a gap and stops waiting for it. */
+    private void writeOffBelow(final long limit)
+    {
+        while (nextSeq < limit && aheadCount > 0)
+        {
+            if (!takeAhead(nextSeq))
+            {
+                stats.increment(LoopStats.GAPS);
+            }
+            nextSeq++;
+        }
+        if (nextSeq < limit)
+        {
+            stats.add(LoopStats.GAPS, limit - nextSeq);
+            nextSeq = limit;
+        }
+        advanceOverReceived();
+    }
+
+    /** Holes below the highest sequence received are gaps once nothing more will arrive. */
+    private void closeHoles()
+    {
+        if (0 != nextSeq && highestSeq >= nextSeq)
+        {
+            writeOffBelow(highestSeq + 1);
+        }
+    }
+
+    private boolean takeAhead(final long seq)
+    {
+        final int bit = (int)(seq & (REORDER_WINDOW - 1));
+        final long mask = 1L << bit;
+        if (0 == (ahead[bit >>> 6] & mask))
+        {
+            return false;
+        }
+        ahead[bit >>> 6] &= ~mask;
+        aheadCount--;
+        return true;
     }
 }

@@ -28,18 +28,100 @@ class SubscriberStreamTest
     }
 
     @Test
-    void shouldCountGapsAndDuplicatesFromPerTopicSequence()
+    void shouldCountReorderedEventsWithoutCallingThemGapsOrDuplicates()
     {
         stream.onConnected(schedule.originNs());
         receive(11);
         receive(12);
         receive(15);
         receive(13);
+        receive(14);
         receive(16);
+        stream.finish(schedule.windowEndNs());
+
+        assertEquals(2, stats.get(LoopStats.REORDERED));
+        assertEquals(0, stats.get(LoopStats.GAPS));
+        assertEquals(0, stats.get(LoopStats.DUPLICATES));
+        assertEquals(6, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldAcceptEventSequencedAfterTheStreamsFirstOneOnce()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(13);
+        receive(12);
+        receive(12);
+        receive(14);
+        stream.finish(schedule.windowEndNs());
+
+        assertEquals(1, stats.get(LoopStats.REORDERED));
+        assertEquals(1, stats.get(LoopStats.DUPLICATES));
+        assertEquals(0, stats.get(LoopStats.GAPS));
+        assertEquals(3, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldCountSequencesThatNeverArriveAsGapsAtTheEnd()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11);
+        receive(12);
+        receive(15);
+        receive(16);
+        assertEquals(0, stats.get(LoopStats.GAPS), "13 and 14 may still arrive");
+        stream.finish(schedule.windowEndNs());
 
         assertEquals(2, stats.get(LoopStats.GAPS));
-        assertEquals(1, stats.get(LoopStats.DUPLICATES));
+        assertEquals(0, stats.get(LoopStats.REORDERED));
         assertEquals(4, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldCountRepeatedSequencesAsDuplicatesAndNotDeliverThemAgain()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11);
+        receive(12);
+        receive(12);
+        receive(14);
+        receive(14);
+        receive(11);
+        stream.finish(schedule.windowEndNs());
+
+        assertEquals(3, stats.get(LoopStats.DUPLICATES));
+        assertEquals(1, stats.get(LoopStats.GAPS));
+        assertEquals(3, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldWriteOffSequencesFurtherBehindThanTheReorderWindow()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11);
+        final long far = 11 + SubscriberStream.REORDER_WINDOW + 5;
+        receive(far);
+        // 12..16 fell out of the window at once; the rest of the holes below `far` at the end.
+        assertEquals(5, stats.get(LoopStats.GAPS));
+        stream.finish(schedule.windowEndNs());
+        assertEquals(far - 12, stats.get(LoopStats.GAPS));
+    }
+
+    @Test
+    void shouldRestartExpectationWithoutResumeAndCountHolesFirst()
+    {
+        final SubscriberStream plain = new SubscriberStream(0, stats, schedule, false);
+        plain.onConnected(schedule.originNs());
+        receive(plain, 11);
+        receive(plain, 13);
+        plain.onDisconnected(schedule.intendedNs(14));
+        assertEquals(1, stats.get(LoopStats.GAPS), "12 never came before the stream ended");
+        plain.onConnected(schedule.intendedNs(20));
+        receive(plain, 21);
+        receive(plain, 22);
+        plain.finish(schedule.windowEndNs());
+        assertEquals(1, stats.get(LoopStats.GAPS), "a new baseline after a reconnect without resume");
+        assertEquals(0, stats.get(LoopStats.DUPLICATES));
     }
 
     @Test
@@ -92,6 +174,11 @@ class SubscriberStreamTest
     }
 
     private void receive(final long seq)
+    {
+        receive(stream, seq);
+    }
+
+    private void receive(final SubscriberStream stream, final long seq)
     {
         final long n = seq - 1;
         final long intendedNs = schedule.intendedNs(n);

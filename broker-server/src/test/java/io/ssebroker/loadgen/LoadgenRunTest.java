@@ -1,0 +1,106 @@
+package io.ssebroker.loadgen;
+
+import io.ssebroker.server.Broker;
+import io.ssebroker.server.BrokerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A whole {@code loadgen} run, in this process, against a real broker on loopback: the summary it
+ * writes must show every event delivered, none lost or repeated, and a throughput that matches
+ * the schedule.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LoadgenRunTest
+{
+    private static final int SUBSCRIBERS = 40;
+    private static final int TOPICS = 4;
+    private static final int RATE = 400;
+
+    private Broker broker;
+
+    @BeforeEach
+    void startBroker() throws InterruptedException
+    {
+        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
+    }
+
+    @AfterEach
+    void stopBroker()
+    {
+        broker.close();
+    }
+
+    @Test
+    void shouldReportFullDeliveryOverIngest(@TempDir final Path out) throws IOException
+    {
+        assertFullDelivery(run(out, "ingest://127.0.0.1:" + broker.ingestPort(), "ingest"));
+    }
+
+    @Test
+    void shouldReportFullDeliveryOverHttpPost(@TempDir final Path out) throws IOException
+    {
+        assertFullDelivery(run(out, "http://127.0.0.1:" + broker.httpPort() + "/publish?topic={topic}", "http"));
+    }
+
+    private String run(final Path out, final String publish, final String label) throws IOException
+    {
+        final int exit = new CommandLine(new LoadgenCommand()).execute(
+            "--subscribers", Integer.toString(SUBSCRIBERS),
+            "--topics", Integer.toString(TOPICS),
+            "--sub-url", "http://127.0.0.1:" + broker.httpPort() + "/events?topic={topic}",
+            "--publish", publish,
+            "--rate", Integer.toString(RATE),
+            "--payload-bytes", "100",
+            "--ramp-seconds", "0.5",
+            "--warmup-seconds", "1",
+            "--duration-seconds", "3",
+            "--drain-seconds", "1.5",
+            "--threads", "1",
+            "--out", out.toString(),
+            "--label", label);
+        assertEquals(0, exit, "loadgen exit status");
+        assertTrue(Files.size(out.resolve("latency.hgrm")) > 0, "latency.hgrm written");
+        return Files.readString(out.resolve("summary.json"), StandardCharsets.UTF_8);
+    }
+
+    private static void assertFullDelivery(final String json)
+    {
+        // Each subscriber gets its topic's share of the rate for the 3 s window.
+        final long expected = (long)SUBSCRIBERS * RATE / TOPICS * 3;
+        assertEquals(expected, number(json, "expected"), json);
+        assertEquals(expected, number(json, "delivered"), json);
+        assertEquals(1.0, number(json, "deliveryRatio"), 1e-9, json);
+        assertEquals(0, number(json, "gaps"), json);
+        assertEquals(0, number(json, "duplicates"), json);
+        assertEquals(0, number(json, "connectErrors"), json);
+        assertEquals(SUBSCRIBERS, number(json, "connected"), json);
+        // Throughput while the window was open, from once-a-second ticks: the scheduled rate, within
+        // the slack of tick timing.
+        final double received = number(json, "receivedPerSecondInWindow");
+        final double scheduled = (double)SUBSCRIBERS * RATE / TOPICS;
+        assertTrue(received > 0.5 * scheduled && received < 1.5 * scheduled, "received/s " + received + " vs " + scheduled);
+    }
+
+    private static double number(final String json, final String key)
+    {
+        final Matcher matcher = Pattern.compile("\"" + key + "\": (-?[0-9.]+)").matcher(json);
+        assertTrue(matcher.find(), key + " in " + json);
+        return Double.parseDouble(matcher.group(1));
+    }
+}
