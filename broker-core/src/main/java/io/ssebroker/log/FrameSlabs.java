@@ -23,11 +23,16 @@ import java.util.Arrays;
  * per topic, oldest first, so a slab holding one topic's frames is released as that topic's history
  * moves on; a slab shared by topics would be pinned by its quietest topic's oldest event. Per topic,
  * the memory beyond the retained frames' own bytes is at most the open slab's free tail and the
- * oldest slab's trimmed head: two slabs. Slab size adapts per topic between {@link #MIN_SLAB_BYTES}
- * and {@link #MAX_SLAB_BYTES}: it doubles when a slab fills within {@link #HOT_BATCHES} sequencer
- * duty cycles and halves when it took longer, so busy topics amortise the allocation over many events
- * and quiet topics hold little idle memory. A frame larger than half the largest slab gets a buffer
- * of its own.
+ * oldest slab's trimmed head: two slabs.
+ *
+ * <h2>Sizing</h2>
+ * A topic starts <em>cold</em>: each frame gets a buffer of exactly its size, as if there were no
+ * slabs, so a broker with many sparse topics holds no slack. When a slab fills within
+ * {@link #HOT_BATCHES} sequencer duty cycles of being opened, the next is at least
+ * {@link #MIN_SLAB_BYTES} and twice the last, up to {@link #MAX_SLAB_BYTES}; when it took longer,
+ * the next is half the last, back to exact fit below the minimum. Busy topics thus amortise one
+ * allocation over hundreds of events. A frame larger than half the largest slab always gets a
+ * buffer of its own.
  *
  * <h2>Reference counting</h2>
  * Every frame carries one reference to its slab per event loop (see {@link EventLog#append}). Taking
@@ -61,7 +66,8 @@ final class FrameSlabs
         ByteBuf buffer;
         int position;
         int events;
-        int nextCapacity = MIN_SLAB_BYTES;
+        /** Capacity of the next slab; 0 = exact fit for the next frame (a cold topic). */
+        int nextCapacity;
         long openedInBatch;
     }
 
@@ -138,9 +144,15 @@ final class FrameSlabs
         {
             // Adapt the next size to how fast this one filled.
             final boolean hot = batch - slab.openedInBatch < HOT_BATCHES;
-            slab.nextCapacity = hot ?
-                Math.min(MAX_SLAB_BYTES, slab.nextCapacity * 2) :
-                Math.max(MIN_SLAB_BYTES, slab.nextCapacity / 2);
+            final int last = slab.view.capacity();
+            if (hot)
+            {
+                slab.nextCapacity = Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, last * 2));
+            }
+            else
+            {
+                slab.nextCapacity = last / 2 < MIN_SLAB_BYTES ? 0 : last / 2;
+            }
             seal(slab);
         }
         final int capacity = length > MAX_SLAB_BYTES / 2 ? length : Math.max(length, slab.nextCapacity);

@@ -19,6 +19,8 @@ class FrameSlabsTest
     void shouldFreeSlabWhenSealedAndEveryReaderReleasedEveryFrame()
     {
         final FrameSlabs slabs = new FrameSlabs(PooledByteBufAllocator.DEFAULT, READERS);
+        heatUp(slabs, READERS);
+        final int offset = slabs.claim(0, 11).position;
         final ByteBuf buffer = write(slabs, 0, "first").buffer;
         assertSame(buffer, write(slabs, 0, "second").buffer, "one topic's frames share a slab");
 
@@ -28,7 +30,7 @@ class FrameSlabsTest
 
         slabs.close();
         assertEquals(READERS, buffer.refCnt(), "after sealing, exactly the second frame's references remain");
-        final ByteBuf slice = buffer.retainedSlice(5, 6);
+        final ByteBuf slice = buffer.retainedSlice(offset + 5, 6);
         assertEquals("second", slice.toString(StandardCharsets.US_ASCII));
         buffer.release(READERS);
         assertEquals(1, buffer.refCnt(), "a subscriber's slice keeps the slab alive");
@@ -44,6 +46,16 @@ class FrameSlabsTest
         buffer.release(READERS);
         slabs.close();
         assertEquals(0, buffer.refCnt());
+    }
+
+    @Test
+    void shouldGiveColdTopicExactlySizedBuffers()
+    {
+        final FrameSlabs slabs = new FrameSlabs(PooledByteBufAllocator.DEFAULT, 1);
+        final FrameSlabs.Slab slab = write(slabs, 0, "x".repeat(150));
+        assertEquals(150, slab.buffer.capacity(), "a new topic holds no slack");
+        slab.buffer.release();
+        slabs.close();
     }
 
     @Test
@@ -65,11 +77,14 @@ class FrameSlabsTest
     {
         final FrameSlabs slabs = new FrameSlabs(PooledByteBufAllocator.DEFAULT, 1);
         final String frame = "x".repeat(FrameSlabs.MIN_SLAB_BYTES / 2 + 1);
+        heatUp(slabs, 1);
+        final int offset = slabs.claim(0, frame.length()).position;
         final ByteBuf first = write(slabs, 0, frame).buffer;
+        assertTrue(first.capacity() >= FrameSlabs.MIN_SLAB_BYTES);
         final FrameSlabs.Slab second = write(slabs, 0, frame);
         assertNotSame(first, second.buffer);
         assertEquals(1, first.refCnt(), "the full slab was sealed: only its one frame's reference remains");
-        assertEquals(frame, first.toString(0, frame.length(), StandardCharsets.US_ASCII));
+        assertEquals(frame, first.toString(offset, frame.length(), StandardCharsets.US_ASCII));
         first.release();
         final ByteBuf secondBuffer = second.buffer;
         slabs.close();
@@ -117,18 +132,32 @@ class FrameSlabsTest
         assertEquals(FrameSlabs.MAX_SLAB_BYTES, previousCapacity);
         assertTrue(grown >= 5, "grew " + grown + " times from " + FrameSlabs.MIN_SLAB_BYTES);
 
-        // Quiet: one frame every 100 batches.
+        // Quiet: one frame every 100 batches, back to exactly sized buffers.
+        int lastCapacity = 0;
         for (int i = 0; i < 2000; i++)
         {
             for (int b = 0; b < 100; b++)
             {
                 slabs.onBatch();
             }
-            write(slabs, 0, frame).buffer.release();
+            final FrameSlabs.Slab slab = write(slabs, 0, frame);
+            lastCapacity = slab.buffer.capacity();
+            slab.buffer.release();
         }
-        final FrameSlabs.Slab slab = slabs.claim(0, 1);
-        assertEquals(FrameSlabs.MIN_SLAB_BYTES, slab.buffer.capacity());
+        assertEquals(frame.length(), lastCapacity);
         slabs.close();
+    }
+
+    /**
+     * Makes topic 0 hot: two frames in one duty cycle fill its first, exactly sized buffer, so the
+     * second goes into a real slab, which stays open (its frame released by the readers).
+     */
+    private static void heatUp(final FrameSlabs slabs, final int readers)
+    {
+        write(slabs, 0, "warm").buffer.release(readers);
+        final FrameSlabs.Slab slab = write(slabs, 0, "warm");
+        assertTrue(slab.buffer.capacity() >= FrameSlabs.MIN_SLAB_BYTES);
+        slab.buffer.release(readers);
     }
 
     private static FrameSlabs.Slab write(final FrameSlabs slabs, final int topic, final String frame)
