@@ -3,6 +3,7 @@ package io.ssebroker.codec;
 import io.netty.buffer.ByteBuf;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeAccess;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
@@ -107,30 +108,41 @@ public final class SseFrameEncoder
     }
 
     /**
-     * Finds the first CR or LF, eight bytes at a time (SWAR: a byte equal to the pattern becomes zero
-     * after XOR, and {@code (x - 0x01..) & ~x & 0x80..} is non-zero exactly when some byte of x is zero).
+     * Finds the first CR or LF, eight bytes at a time (SWAR). A word is first tested for any byte
+     * below {@code 0x0E}, the only range CR (0x0D) and LF (0x0A) live in, with
+     * {@code (x - 0x0E..) & ~x & 0x80..} (non-zero exactly when some byte of x is below 0x0E); the
+     * rare word that passes, text with a tab or another control byte, is then searched byte by
+     * byte. The range is bounds-checked once, then read without per-read checks.
      *
      * @return the index of the first CR or LF, or -1 when the range has none.
      */
     public static int indexOfLineBreak(final DirectBuffer buffer, final int index, final int length)
     {
+        buffer.boundsCheck(index, length);
+        final byte[] array = buffer.byteArray();
+        final long base = buffer.addressOffset();
         final int end = index + length;
         int i = index;
-        while (i + Long.BYTES <= end)
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
         {
-            final long word = buffer.getLong(i);
-            final long lf = word ^ 0x0A0A0A0A0A0A0A0AL;
-            final long cr = word ^ 0x0D0D0D0D0D0D0D0DL;
-            final long found = ((lf - 0x0101010101010101L) & ~lf | (cr - 0x0101010101010101L) & ~cr) & 0x8080808080808080L;
-            if (0 != found)
+            final long word = UnsafeAccess.UNSAFE.getLong(array, base + i);
+            if (0 != ((word - 0x0E0E0E0E0E0E0E0EL) & ~word & 0x8080808080808080L))
             {
-                break;
+                final int found = indexOfLineBreakSlowPath(array, base, i, i + Long.BYTES);
+                if (found >= 0)
+                {
+                    return found;
+                }
             }
-            i += Long.BYTES;
         }
-        for (; i < end; i++)
+        return indexOfLineBreakSlowPath(array, base, i, end);
+    }
+
+    private static int indexOfLineBreakSlowPath(final byte[] array, final long base, final int from, final int to)
+    {
+        for (int i = from; i < to; i++)
         {
-            final byte b = buffer.getByte(i);
+            final byte b = UnsafeAccess.UNSAFE.getByte(array, base + i);
             if (LF == b || CR == b)
             {
                 return i;
