@@ -12,7 +12,7 @@
 #   SUBSCRIBERS="1000 10000 19000"   RATES="100 1000"   TOPICS=10   PAYLOAD_BYTES=100
 #   TARGETS="broker nchan"  which servers to test
 #   BROKER_PUBLISH=ingest   ingest (TCP ingest protocol) or http (POST /publish)
-#   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="-Xms1g -Xmx1g"
+#   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
 #   SKIP_INSTALL=1          do not apt-get install nginx and nchan
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081
@@ -32,7 +32,7 @@ PAYLOAD_BYTES="${PAYLOAD_BYTES:-100}"
 TARGETS="${TARGETS:-broker nchan}"
 BROKER_PUBLISH="${BROKER_PUBLISH:-ingest}"
 BROKER_ARGS="${BROKER_ARGS:-}"
-BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:--Xms1g -Xmx1g}"
+BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:-}"
 BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
@@ -122,9 +122,10 @@ total_rss_kb() {
 
 start_broker() {
     log "starting broker"
+    # The launcher users run (its JVM defaults unless BROKER_JAVA_OPTS is set); it execs java, so $! is the JVM.
     # shellcheck disable=SC2086
-    java $BROKER_JAVA_OPTS -jar "$JAR" serve --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" \
-        $BROKER_ARGS >"$OUT/broker.log" 2>&1 &
+    JAVA_OPTS="$BROKER_JAVA_OPTS" "$ROOT/bin/sse-broker" serve --http-port "$BROKER_HTTP_PORT" \
+        --ingest-port "$BROKER_INGEST_PORT" $BROKER_ARGS >"$OUT/broker.log" 2>&1 &
     SERVER_PID=$!
     STARTED_PIDS+=("$SERVER_PID")
     wait_for_port "$BROKER_HTTP_PORT"
@@ -236,6 +237,7 @@ run_matrix() {
         echo "$(java -version 2>&1 | head -1), commit ${COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}."
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
+        echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
         echo
     } >"$OUT/header.md"
     table_header

@@ -29,13 +29,22 @@ import java.util.Set;
  */
 final class HttpResponses
 {
+    private static final byte[] ALLOW_ORIGIN = "Access-Control-Allow-Origin: ".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] ALLOW_CREDENTIALS =
+        "\r\nAccess-Control-Allow-Credentials: true\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] END_OF_HEAD = {'\r', '\n'};
+
     private final boolean anyOrigin;
     private final Set<String> origins;
+    private final byte[] streamHead11;
+    private final byte[] streamHead10;
 
     HttpResponses(final List<String> corsOrigins)
     {
         this.anyOrigin = corsOrigins.contains("*");
         this.origins = new HashSet<>(corsOrigins);
+        this.streamHead11 = encodeStreamHead(false);
+        this.streamHead10 = encodeStreamHead(true);
     }
 
     FullHttpResponse text(
@@ -85,33 +94,33 @@ final class HttpResponses
     }
 
     /**
-     * Status line and headers of an event stream, ready to write once the codec is gone.
+     * Status line and headers of an event stream, ready to write once the codec is gone. Everything
+     * but an echoed origin is pre-encoded: a stream start copies constant bytes into one pooled
+     * buffer instead of building a string per subscriber.
      */
     ByteBuf streamHead(final ByteBufAllocator alloc, final String origin, final boolean http10)
     {
-        final StringBuilder head = new StringBuilder(256)
-            .append(http10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n")
-            .append("Content-Type: text/event-stream; charset=utf-8\r\n")
-            .append("Cache-Control: no-cache\r\n")
-            .append("X-Accel-Buffering: no\r\n")
+        final byte[] head = http10 ? streamHead10 : streamHead11;
+        final boolean echo = !anyOrigin && null != origin && origins.contains(origin);
+        if (!echo)
+        {
+            return alloc.buffer(head.length + END_OF_HEAD.length).writeBytes(head).writeBytes(END_OF_HEAD);
+        }
+        final ByteBuf buf = alloc.buffer(head.length + ALLOW_ORIGIN.length + origin.length() + ALLOW_CREDENTIALS.length + 2);
+        buf.writeBytes(head).writeBytes(ALLOW_ORIGIN);
+        buf.writeCharSequence(origin, StandardCharsets.ISO_8859_1);
+        return buf.writeBytes(ALLOW_CREDENTIALS).writeBytes(END_OF_HEAD);
+    }
+
+    private byte[] encodeStreamHead(final boolean http10)
+    {
+        final String head = (http10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n") +
+            "Content-Type: text/event-stream; charset=utf-8\r\n" +
+            "Cache-Control: no-cache\r\n" +
+            "X-Accel-Buffering: no\r\n" +
             // HTTP/1.0 has no chunked coding (RFC 9112 6.1): the body is delimited by the close.
-            .append(http10 ? "Connection: close\r\n" : "Transfer-Encoding: chunked\r\n");
-        if (anyOrigin)
-        {
-            head.append("Access-Control-Allow-Origin: *\r\n");
-        }
-        else
-        {
-            head.append("Vary: Origin\r\n");
-            if (null != origin && origins.contains(origin))
-            {
-                head.append("Access-Control-Allow-Origin: ").append(origin).append("\r\n")
-                    .append("Access-Control-Allow-Credentials: true\r\n");
-            }
-        }
-        head.append("\r\n");
-        final ByteBuf buf = alloc.buffer(head.length());
-        buf.writeCharSequence(head, StandardCharsets.ISO_8859_1);
-        return buf;
+            (http10 ? "Connection: close\r\n" : "Transfer-Encoding: chunked\r\n") +
+            (anyOrigin ? "Access-Control-Allow-Origin: *\r\n" : "Vary: Origin\r\n");
+        return head.getBytes(StandardCharsets.ISO_8859_1);
     }
 }
