@@ -61,6 +61,9 @@ prepare_host() {
     ulimit -n "$(ulimit -Hn)" || log "could not raise ulimit -n"
     log "open files per process: $(ulimit -n)"
     sysctl -w net.ipv4.ip_local_port_range="1024 65000" >/dev/null 2>&1 || log "could not widen the local port range"
+    # Keep the servers' ports out of that range, or a client connection may take one as its source port.
+    sysctl -w net.ipv4.ip_local_reserved_ports="$BROKER_HTTP_PORT,$BROKER_INGEST_PORT,$NCHAN_PORT" >/dev/null 2>&1 ||
+        log "could not reserve the server ports"
     sysctl -w net.core.somaxconn=8192 >/dev/null 2>&1 || true
     if [ ! -f "$JAR" ]; then
         log "building $JAR"
