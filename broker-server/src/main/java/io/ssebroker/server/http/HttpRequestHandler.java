@@ -1,7 +1,6 @@
 package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -26,6 +25,7 @@ import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.codec.TopicNames;
+import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
@@ -469,7 +469,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
                 "data of " + data.readableBytes() + " bytes exceeds the limit of " + maxData + " bytes", false);
             return;
         }
-        if (!ByteBufUtil.isText(data, StandardCharsets.UTF_8))
+        if (!Utf8Text.isValid(data, data.readerIndex(), data.readableBytes()))
         {
             reject(request, HttpResponseStatus.BAD_REQUEST, "data is not valid UTF-8", false);
             return;

@@ -1,7 +1,6 @@
 package io.ssebroker.server.ingest;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.codec.TopicNames;
+import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.log.TopicRegistry;
@@ -423,7 +423,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         {
             return reject(DATA_TOO_LARGE, "data of " + dataLength + " bytes exceeds the maximum of " + maxDataBytes);
         }
-        if (!ByteBufUtil.isText(in, dataIndex, (int)dataLength, StandardCharsets.UTF_8))
+        if (!Utf8Text.isValid(in, dataIndex, (int)dataLength))
         {
             return reject(INVALID_UTF8, "data is not valid UTF-8");
         }

@@ -1,11 +1,11 @@
 package io.ssebroker.server.ingest;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.ssebroker.bench.EngineSetup;
 import io.ssebroker.bench.Payloads;
 import io.ssebroker.codec.TopicNames;
+import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.log.TopicRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * bounds of every field, topic and event-name rules, data size, UTF-8 check, topic lookup by bytes).
  * <p>
  * The handler itself is package-private and needs a whole {@code Broker}, so this re-implements its
- * decode with the same public helpers ({@link TopicNames}, {@link ByteBufUtil#isText},
+ * decode with the same public helpers ({@link TopicNames}, {@link Utf8Text#isValid},
  * {@link TopicRegistry#lookupOrCreate(ByteBuf, int, int)}). Not included: the per-frame channel
  * writability and in-flight checks, and the ring offer (see {@code IngestRingBenchmark}).
  * <p>
@@ -168,7 +168,7 @@ public class IngestPublishDecodeBenchmark
         {
             throw invalid("data size");
         }
-        if (!ByteBufUtil.isText(in, dataIndex, (int)dataLength, StandardCharsets.UTF_8))
+        if (!Utf8Text.isValid(in, dataIndex, (int)dataLength))
         {
             throw invalid("UTF-8");
         }
