@@ -209,25 +209,28 @@ json_number() {
 row() {
     local target="$1" subs="$2" rate="$3" json="$4" cpu_s="$5" rss_kb="$6"
     if [ ! -f "$json" ]; then
-        printf '| %s | %s | %s | failed | | | | | | | | |\n' "$target" "$subs" "$rate" >>"$TABLE"
+        printf '| %s | %s | %s | failed | | | | | | | | | |\n' "$target" "$subs" "$rate" >>"$TABLE"
         return
     fi
     local delivered received ratio p50 p99 p999
     delivered="$(json_number "$json" deliveredPerSecond)"
     received="$(json_number "$json" receivedPerSecondInWindow)"
     case "$received" in ''|null) received=-1 ;; esac
+    local order
+    order="$(json_number "$json" gaps)/$(json_number "$json" duplicates)/$(json_number "$json" reordered)/$(json_number "$json" missingAtEnd)"
     ratio="$(json_number "$json" deliveryRatio)"
     p50="$(json_number "$json" p50)"; p99="$(json_number "$json" p99)"; p999="$(json_number "$json" p999)"
     awk -v t="$target" -v s="$subs" -v r="$rate" -v d="$delivered" -v e="$received" -v q="$ratio" -v a="$p50" \
-        -v b="$p99" -v c="$p999" -v cpu="$cpu_s" -v rss="$rss_kb" 'BEGIN {
-            printf "| %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %.0f | %.1f |\n",
-                t, s, r, d, (e < 0 ? "-" : sprintf("%.0f", e)), q, a / 1000, b / 1000, c / 1000, cpu, rss / 1024, rss / s }' >>"$TABLE"
+        -v b="$p99" -v c="$p999" -v o="$order" -v cpu="$cpu_s" -v rss="$rss_kb" 'BEGIN {
+            printf "| %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %s | %.0f | %.1f |\n",
+                t, s, r, d, (e < 0 ? "-" : sprintf("%.0f", e)), q, a / 1000, b / 1000, c / 1000, o, cpu, rss / 1024,
+                rss / s }' >>"$TABLE"
 }
 
 table_header() {
     {
-        echo "| server | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | server CPU s | RSS MiB | RSS ÷ subscribers KiB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "| server | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | gaps/dups/reordered/missing at end | server CPU s | RSS MiB | RSS ÷ subscribers KiB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     } >"$TABLE"
 }
 

@@ -215,7 +215,7 @@ final class ChildProcess
 
     private static final String[] COUNTER_NAMES = {
         "received", "delivered", "expected", "gaps", "duplicates", "otherEvents", "connected", "connectErrors",
-        "disconnects", "reconnects", "reordered" };
+        "disconnects", "reconnects", "reordered", "missingAtEnd" };
 
     private static int counterIndex(final String name)
     {

@@ -33,6 +33,7 @@ final class LoadSummary
     static final String GAPS = "gaps";
     static final String DUPLICATES = "duplicates";
     static final String REORDERED = "reordered";
+    static final String MISSING_AT_END = "missingAtEnd";
     static final String OTHER_EVENTS = "otherEvents";
     static final String CONNECT_ERRORS = "connectErrors";
     static final String DISCONNECTS = "disconnects";
@@ -44,7 +45,7 @@ final class LoadSummary
     static final String MAX_PUBLISH_LAG_NS = "maxPublishLagNs";
 
     private static final String[] COUNTER_NAMES = {
-        SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, OTHER_EVENTS, CONNECT_ERRORS,
+        SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, MISSING_AT_END, OTHER_EVENTS, CONNECT_ERRORS,
         DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, MAX_PUBLISH_LAG_NS };
 
     private final Map<String, Long> counters = new LinkedHashMap<>();
@@ -275,13 +276,13 @@ final class LoadSummary
             "published: planned %d, sent %d, acked %d, failed %d, max publish lag %.1f ms%n" +
             "delivered in window %d of %d expected: ratio %.6f, %.1f events/s; received in all %d%n" +
             "received while the window was open, whatever the send time: %.1f events/s%n" +
-            "gaps %d, duplicates %d, reordered %d, other events %d%n" +
+            "gaps %d, duplicates %d, reordered %d, missing at end %d, other events %d%n" +
             "latency us: p50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)",
             counter(SUBSCRIBERS), counter(CONNECTED), counter(CONNECT_ERRORS), counter(DISCONNECTS), counter(RECONNECTS),
             counter(PLANNED), counter(SENT), counter(ACKED), counter(PUBLISH_FAILED), counter(MAX_PUBLISH_LAG_NS) / 1e6,
             counter(DELIVERED), counter(EXPECTED), deliveryRatio(), deliveredPerSecond(windowSeconds), counter(RECEIVED),
             receivedPerSecondInWindow,
-            counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(OTHER_EVENTS),
+            counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(MISSING_AT_END), counter(OTHER_EVENTS),
             histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90), histogram.getValueAtPercentile(99),
             histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), histogram.getTotalCount());
     }

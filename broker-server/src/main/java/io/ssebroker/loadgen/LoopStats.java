@@ -29,7 +29,8 @@ final class LoopStats
     static final int DISCONNECTS = 8;
     static final int RECONNECTS = 9;
     static final int REORDERED = 10;
-    static final int COUNTERS = 11;
+    static final int MISSING_AT_END = 11;
+    static final int COUNTERS = 12;
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_LATENCY_US, SIGNIFICANT_DIGITS);

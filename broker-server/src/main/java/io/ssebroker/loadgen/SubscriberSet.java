@@ -198,6 +198,7 @@ final class SubscriberSet
             .counter(LoadSummary.GAPS, sum(LoopStats.GAPS))
             .counter(LoadSummary.DUPLICATES, sum(LoopStats.DUPLICATES))
             .counter(LoadSummary.REORDERED, sum(LoopStats.REORDERED))
+            .counter(LoadSummary.MISSING_AT_END, sum(LoopStats.MISSING_AT_END))
             .counter(LoadSummary.OTHER_EVENTS, sum(LoopStats.OTHER_EVENTS))
             .counter(LoadSummary.CONNECT_ERRORS, sum(LoopStats.CONNECT_ERRORS))
             .counter(LoadSummary.DISCONNECTS, sum(LoopStats.DISCONNECTS))

@@ -14,8 +14,10 @@ import java.util.Arrays;
  *   <li>a sequence that arrives after a higher one counts as <em>reordered</em> (and is delivered);</li>
  *   <li>a sequence received before counts a <em>duplicate</em> (and is not delivered again);</li>
  *   <li>a <em>gap</em> is a sequence that never arrives: counted when the stream has moved
- *       {@value #REORDER_WINDOW} sequences past it, when it resets without resuming, and at the end of the run
- *       for every hole below the highest sequence received.</li>
+ *       {@value #REORDER_WINDOW} sequences past it, or when it resets without resuming;</li>
+ *   <li>a hole still open when the run ends, below the highest sequence received, is <em>missing at end</em>:
+ *       lost, or still on its way from a server that runs later than the drain period; the two cannot be told
+ *       apart, so it is not counted as a gap.</li>
  * </ul>
  * The expectation survives a reconnect when the stream resumes with {@code Last-Event-ID}, and restarts when it
  * does not.
@@ -150,7 +152,7 @@ final class SubscriberStream implements SseParser.EventHandler
         }
         if (!resume)
         {
-            closeHoles();
+            closeHoles(LoopStats.GAPS);
             nextSeq = 0;
         }
     }
@@ -164,7 +166,8 @@ final class SubscriberStream implements SseParser.EventHandler
     {
         finished = true;
         onDisconnected(nowNs);
-        closeHoles();
+        // Holes closed only because the run ended are reported apart from gaps.
+        closeHoles(LoopStats.MISSING_AT_END);
     }
 
     boolean isFinished()
@@ -228,7 +231,7 @@ final class SubscriberStream implements SseParser.EventHandler
         }
         if (seq - nextSeq >= REORDER_WINDOW)
         {
-            writeOffBelow(seq - REORDER_WINDOW + 1);
+            writeOffBelow(seq - REORDER_WINDOW + 1, LoopStats.GAPS);
         }
         if (seq == nextSeq)
         {
@@ -296,31 +299,34 @@ final class SubscriberStream implements SseParser.EventHandler
         }
     }
 
-    /** Counts every sequence below {@code limit} that has not arrived as a gap and stops waiting for it. */
-    private void writeOffBelow(final long limit)
+    /**
+     * Stops waiting for every sequence below {@code limit} that has not arrived, counting each in
+     * {@code counter} ({@link LoopStats#GAPS} or {@link LoopStats#MISSING_AT_END}).
+     */
+    private void writeOffBelow(final long limit, final int counter)
     {
         while (nextSeq < limit && aheadCount > 0)
         {
             if (!takeAhead(nextSeq))
             {
-                stats.increment(LoopStats.GAPS);
+                stats.increment(counter);
             }
             nextSeq++;
         }
         if (nextSeq < limit)
         {
-            stats.add(LoopStats.GAPS, limit - nextSeq);
+            stats.add(counter, limit - nextSeq);
             nextSeq = limit;
         }
         advanceOverReceived();
     }
 
-    /** Holes below the highest sequence received are gaps once nothing more will arrive. */
-    private void closeHoles()
+    /** Writes off the holes below the highest sequence received, once nothing more will arrive on this stream. */
+    private void closeHoles(final int counter)
     {
         if (0 != nextSeq && highestSeq >= nextSeq)
         {
-            writeOffBelow(highestSeq + 1);
+            writeOffBelow(highestSeq + 1, counter);
         }
     }
 

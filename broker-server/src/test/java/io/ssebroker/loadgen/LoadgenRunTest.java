@@ -49,7 +49,10 @@ class LoadgenRunTest
     @Test
     void shouldReportFullDeliveryOverIngest(@TempDir final Path out) throws IOException
     {
-        assertFullDelivery(run(out, "ingest://127.0.0.1:" + broker.ingestPort(), "ingest"));
+        final String json = run(out, "ingest://127.0.0.1:" + broker.ingestPort(), "ingest");
+        assertFullDelivery(json);
+        // One ordered ingest connection: the broker keeps its order.
+        assertEquals(0, number(json, "reordered"), json);
     }
 
     @Test
@@ -88,6 +91,7 @@ class LoadgenRunTest
         assertEquals(1.0, number(json, "deliveryRatio"), 1e-9, json);
         assertEquals(0, number(json, "gaps"), json);
         assertEquals(0, number(json, "duplicates"), json);
+        assertEquals(0, number(json, "missingAtEnd"), json);
         assertEquals(0, number(json, "connectErrors"), json);
         assertEquals(SUBSCRIBERS, number(json, "connected"), json);
         // Throughput while the window was open, from once-a-second ticks: the scheduled rate, within
