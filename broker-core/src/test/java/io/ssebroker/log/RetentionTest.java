@@ -13,7 +13,7 @@ class RetentionTest
     private static final long FIRST_ID = 5_000_000L;
     private static final long BUDGET = 16_000;
 
-    private final TopicRegistry topics = new TopicRegistry(name -> new TopicPolicy(3, 1 << 20, false), 100);
+    private final TopicRegistry topics = registryKeeping(3);
     private final int small = topics.lookupOrCreate("small").index();
     private final int a = topics.lookupOrCreate("a").index();
     private final int b = topics.lookupOrCreate("b").index();
@@ -33,7 +33,7 @@ class RetentionTest
     @Test
     void shouldTrimGloballyOldestFirstDownToLowWatermark()
     {
-        final TopicRegistry roomy = new TopicRegistry(name -> new TopicPolicy(1_000_000, 1L << 30, false), 100);
+        final TopicRegistry roomy = registryKeeping(1_000_000);
         final int x = roomy.lookupOrCreate("x").index();
         final int y = roomy.lookupOrCreate("y").index();
         final Retention retention = new Retention(roomy, BUDGET, FIRST_ID);
@@ -62,7 +62,7 @@ class RetentionTest
     @Test
     void shouldFindThresholdAcrossManyIdBlocks()
     {
-        final TopicRegistry roomy = new TopicRegistry(name -> new TopicPolicy(1_000_000, 1L << 30, false), 100);
+        final TopicRegistry roomy = registryKeeping(1_000_000);
         final int x = roomy.lookupOrCreate("x").index();
         final Retention retention = new Retention(roomy, 1_000_000, FIRST_ID);
         final EventLog log = new EventLog(1024, 1, FIRST_ID - 1);
@@ -81,7 +81,7 @@ class RetentionTest
     @Test
     void shouldTrimAncientEventOfQuietTopicFirstEvenPastTrackedSpan()
     {
-        final TopicRegistry roomy = new TopicRegistry(name -> new TopicPolicy(2, 1L << 30, false), 100);
+        final TopicRegistry roomy = registryKeeping(2);
         final int quiet = roomy.lookupOrCreate("quiet").index();
         final int busy = roomy.lookupOrCreate("busy").index();
         final Retention retention = new Retention(roomy, BUDGET, FIRST_ID);
@@ -103,7 +103,7 @@ class RetentionTest
     @Test
     void shouldContinueEpisodeWhenLogHadNoRoom()
     {
-        final TopicRegistry roomy = new TopicRegistry(name -> new TopicPolicy(1_000_000, 1L << 30, false), 100);
+        final TopicRegistry roomy = registryKeeping(1_000_000);
         final int x = roomy.lookupOrCreate("x").index();
         final int y = roomy.lookupOrCreate("y").index();
         final Retention retention = new Retention(roomy, BUDGET, FIRST_ID);
@@ -124,6 +124,12 @@ class RetentionTest
         final List<long[]> trims = enforceAndCollect(retention, log);
         assertEquals(2, trims.size());
         assertEquals(14_000, retention.totalBytes());
+    }
+
+    /** Topics that keep {@code historyCount} events each and up to 1 GiB. */
+    private static TopicRegistry registryKeeping(final int historyCount)
+    {
+        return new TopicRegistry(name -> new TopicPolicy(historyCount, 1L << 30, false), 100);
     }
 
     private static List<long[]> enforceAndCollect(final Retention retention, final EventLog log)

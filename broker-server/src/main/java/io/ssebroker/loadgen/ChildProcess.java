@@ -66,7 +66,23 @@ final class ChildProcess
             .redirectInput(ProcessBuilder.Redirect.PIPE)
             .start();
         process.getOutputStream().close();
+        // A parent stopped by a signal runs shutdown hooks, not finally blocks: take the child with it.
+        final Thread reaper = new Thread(process::destroy, "loadgen-child-" + index + "-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
+        process.onExit().thenRun(() -> removeShutdownHook(reaper));
         return new ChildProcess(index, process);
+    }
+
+    private static void removeShutdownHook(final Thread hook)
+    {
+        try
+        {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (final IllegalStateException shuttingDown)
+        {
+            // The JVM is already exiting and runs the hook; nothing to undo.
+        }
     }
 
     /**

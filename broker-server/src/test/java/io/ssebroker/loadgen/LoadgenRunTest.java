@@ -1,11 +1,9 @@
 package io.ssebroker.loadgen;
 
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.ssebroker.server.testing.BrokerExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -32,24 +30,17 @@ class LoadgenRunTest
     private static final int TOPICS = 4;
     private static final int RATE = 400;
 
-    private Broker broker;
-
-    @BeforeEach
-    void startBroker() throws InterruptedException
-    {
-        broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
-    }
-
-    @AfterEach
-    void stopBroker()
-    {
-        broker.close();
-    }
+    /**
+     * One broker for both runs: each run's streams connect without {@code Last-Event-ID}, so they
+     * start from the live stream and the previous run's history does not reach them.
+     */
+    @RegisterExtension
+    static final BrokerExtension BROKER = BrokerExtension.withDefaults();
 
     @Test
     void shouldReportFullDeliveryOverIngest(@TempDir final Path out) throws IOException
     {
-        final String json = run(out, "ingest://127.0.0.1:" + broker.ingestPort(), "ingest");
+        final String json = run(out, "ingest://127.0.0.1:" + BROKER.ingestPort(), "ingest");
         assertFullDelivery(json);
         // One ordered ingest connection: the broker keeps its order.
         assertEquals(0, number(json, "reordered"), json);
@@ -58,7 +49,7 @@ class LoadgenRunTest
     @Test
     void shouldReportFullDeliveryOverHttpPost(@TempDir final Path out) throws IOException
     {
-        assertFullDelivery(run(out, "http://127.0.0.1:" + broker.httpPort() + "/publish?topic={topic}", "http"));
+        assertFullDelivery(run(out, "http://127.0.0.1:" + BROKER.httpPort() + "/publish?topic={topic}", "http"));
     }
 
     private String run(final Path out, final String publish, final String label) throws IOException
@@ -66,7 +57,7 @@ class LoadgenRunTest
         final int exit = new CommandLine(new LoadgenCommand()).execute(
             "--subscribers", Integer.toString(SUBSCRIBERS),
             "--topics", Integer.toString(TOPICS),
-            "--sub-url", "http://127.0.0.1:" + broker.httpPort() + "/events?topic={topic}",
+            "--sub-url", "http://127.0.0.1:" + BROKER.httpPort() + "/events?topic={topic}",
             "--publish", publish,
             "--rate", Integer.toString(RATE),
             "--payload-bytes", "100",
