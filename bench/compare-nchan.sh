@@ -15,7 +15,9 @@
 #   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
 #   SKIP_INSTALL=1          do not apt-get install nginx and nchan
-#   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081
+#   PROTOCOL=h1             subscribers over HTTP/1.1 (h1) or h2c with prior knowledge, 100 streams a connection (h2);
+#                           h2 measures nchan only until the broker speaks HTTP/2
+#   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
 #
 # Only loopback addresses are used; every process this script starts is stopped by its PID on exit.
 set -euo pipefail
@@ -36,6 +38,8 @@ BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:-}"
 BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
+NCHAN_H2_PORT="${NCHAN_H2_PORT:-8082}"
+PROTOCOL="${PROTOCOL:-h1}"
 SOURCES="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 CLK_TCK="$(getconf CLK_TCK)"
@@ -62,7 +66,8 @@ prepare_host() {
     log "open files per process: $(ulimit -n)"
     sysctl -w net.ipv4.ip_local_port_range="1024 65000" >/dev/null 2>&1 || log "could not widen the local port range"
     # Keep the servers' ports out of that range, or a client connection may take one as its source port.
-    sysctl -w net.ipv4.ip_local_reserved_ports="$BROKER_HTTP_PORT,$BROKER_INGEST_PORT,$NCHAN_PORT" >/dev/null 2>&1 ||
+    sysctl -w net.ipv4.ip_local_reserved_ports="$BROKER_HTTP_PORT,$BROKER_INGEST_PORT,$NCHAN_PORT,$NCHAN_H2_PORT" \
+        >/dev/null 2>&1 ||
         log "could not reserve the server ports"
     sysctl -w net.core.somaxconn=8192 >/dev/null 2>&1 || true
     if [ ! -f "$JAR" ]; then
@@ -147,12 +152,17 @@ start_nchan() {
     module="$(nchan_module)" || { log "libnginx-mod-nchan is not installed"; exit 1; }
     mkdir -p "$prefix"
     sed -e "s|@NCHAN_MODULE@|$module|" -e "s|@PREFIX@|$prefix|g" -e "s|@WORKERS@|$(nproc)|" \
-        -e "s|@PORT@|$NCHAN_PORT|" "$HERE/nginx-nchan.conf" >"$prefix/nginx.conf"
+        -e "s|@PORT@|$NCHAN_PORT|" -e "s|@H2_PORT@|$NCHAN_H2_PORT|" "$HERE/nginx-nchan.conf" >"$prefix/nginx.conf"
     nginx -p "$prefix" -c "$prefix/nginx.conf" >"$OUT/nginx.log" 2>&1 &
     SERVER_PID=$!
     STARTED_PIDS+=("$SERVER_PID")
     wait_for_port "$NCHAN_PORT"
-    SUB_URL="http://127.0.0.1:$NCHAN_PORT/sub/{topic}"
+    if [ "$PROTOCOL" = h2 ]; then
+        wait_for_port "$NCHAN_H2_PORT"
+        SUB_URL="http://127.0.0.1:$NCHAN_H2_PORT/sub/{topic}"
+    else
+        SUB_URL="http://127.0.0.1:$NCHAN_PORT/sub/{topic}"
+    fi
     PUB_URL="http://127.0.0.1:$NCHAN_PORT/pub/{topic}"
 }
 
@@ -188,7 +198,7 @@ run_point() {
     cpu_before="$(total_cpu_ticks "$SERVER_PID")"
     java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
         --subscribers "$subs" --topics "$TOPICS" --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
-        --sub-url "$SUB_URL" --publish "$PUB_URL" --source-addresses "$SOURCES" \
+        --sub-url "$SUB_URL" --protocol "$PROTOCOL" --publish "$PUB_URL" --source-addresses "$SOURCES" \
         --ramp-seconds "$ramp" --warmup-seconds "$warmup" --duration-seconds "$SECONDS_PER_POINT" \
         --drain-seconds "$drain" --processes $(( (subs + 9999) / 10000 )) \
         --label "$target-$subs-$rate" --out "$dir" >"$dir/loadgen.log" 2>&1 &
@@ -247,10 +257,15 @@ run_matrix() {
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
         echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
+        echo "Subscribers over $PROTOCOL; warm-up ${WARMUP_SECONDS:-10}s."
         echo
     } >"$OUT/header.md"
     table_header
     for target in $TARGETS; do
+        if [ "$PROTOCOL" = h2 ] && [ "$target" = broker ]; then
+            log "broker: no HTTP/2 yet, skipped"
+            continue
+        fi
         "start_$target"
         for subs in $SUBSCRIBERS; do
             for rate in $RATES; do
