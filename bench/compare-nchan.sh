@@ -15,6 +15,8 @@
 #   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
 #   SKIP_INSTALL=1          do not apt-get install nginx and nchan
+#   SERVER_CPUS="" LOADGEN_CPUS=""   pin the server and the load generator to CPU lists (taskset -c), e.g. 0 and 1,
+#                           for a per-core comparison; nginx then runs one worker per server CPU
 #   PROTOCOL=h1             subscribers over HTTP/1.1 (h1) or h2c with prior knowledge, 100 streams a connection (h2);
 #                           h2 measures nchan only until the broker speaks HTTP/2
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
@@ -40,6 +42,23 @@ BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
 NCHAN_H2_PORT="${NCHAN_H2_PORT:-8082}"
 PROTOCOL="${PROTOCOL:-h1}"
+SERVER_CPUS="${SERVER_CPUS:-}"
+LOADGEN_CPUS="${LOADGEN_CPUS:-}"
+
+# Command prefixes that pin to those CPUs (taskset execs the command, so $! stays the server's PID).
+PIN_SERVER=()
+PIN_LOADGEN=()
+[ -n "$SERVER_CPUS" ] && PIN_SERVER=(taskset -c "$SERVER_CPUS")
+[ -n "$LOADGEN_CPUS" ] && PIN_LOADGEN=(taskset -c "$LOADGEN_CPUS")
+
+# Number of CPUs in a taskset list such as "0", "0,1" or "0-3"; all CPUs when empty.
+cpu_count() {
+    if [ -z "$1" ]; then
+        nproc
+        return
+    fi
+    echo "$1" | tr ',' '\n' | awk -F- '{ n += (NF == 2 ? $2 - $1 + 1 : 1) } END { print n }'
+}
 SOURCES="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5"
 OUT="${OUT:-$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}"
 CLK_TCK="$(getconf CLK_TCK)"
@@ -132,7 +151,7 @@ start_broker() {
     log "starting broker"
     # The launcher users run (its JVM defaults unless BROKER_JAVA_OPTS is set); it execs java, so $! is the JVM.
     # shellcheck disable=SC2086
-    JAVA_OPTS="$BROKER_JAVA_OPTS" "$ROOT/bin/sse-broker" serve --http-port "$BROKER_HTTP_PORT" \
+    JAVA_OPTS="$BROKER_JAVA_OPTS" "${PIN_SERVER[@]}" "$ROOT/bin/sse-broker" serve --http-port "$BROKER_HTTP_PORT" \
         --ingest-port "$BROKER_INGEST_PORT" $BROKER_ARGS >"$OUT/broker.log" 2>&1 &
     SERVER_PID=$!
     STARTED_PIDS+=("$SERVER_PID")
@@ -151,9 +170,10 @@ start_nchan() {
     local prefix="$OUT/nginx" module
     module="$(nchan_module)" || { log "libnginx-mod-nchan is not installed"; exit 1; }
     mkdir -p "$prefix"
-    sed -e "s|@NCHAN_MODULE@|$module|" -e "s|@PREFIX@|$prefix|g" -e "s|@WORKERS@|$(nproc)|" \
+    sed -e "s|@NCHAN_MODULE@|$module|" -e "s|@PREFIX@|$prefix|g" -e "s|@WORKERS@|$(cpu_count "$SERVER_CPUS")|" \
         -e "s|@PORT@|$NCHAN_PORT|" -e "s|@H2_PORT@|$NCHAN_H2_PORT|" "$HERE/nginx-nchan.conf" >"$prefix/nginx.conf"
-    nginx -p "$prefix" -c "$prefix/nginx.conf" >"$OUT/nginx.log" 2>&1 &
+    # Workers inherit the master's CPU affinity.
+    "${PIN_SERVER[@]}" nginx -p "$prefix" -c "$prefix/nginx.conf" >"$OUT/nginx.log" 2>&1 &
     SERVER_PID=$!
     STARTED_PIDS+=("$SERVER_PID")
     wait_for_port "$NCHAN_PORT"
@@ -196,7 +216,7 @@ run_point() {
     log "$target: $subs subscribers, $rate events/s, ${SECONDS_PER_POINT}s"
     local cpu_before cpu_after rss_kb
     cpu_before="$(total_cpu_ticks "$SERVER_PID")"
-    java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
+    "${PIN_LOADGEN[@]}" java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
         --subscribers "$subs" --topics "$TOPICS" --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
         --sub-url "$SUB_URL" --protocol "$PROTOCOL" --publish "$PUB_URL" --source-addresses "$SOURCES" \
         --ramp-seconds "$ramp" --warmup-seconds "$warmup" --duration-seconds "$SECONDS_PER_POINT" \
@@ -257,7 +277,7 @@ run_matrix() {
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
         echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
-        echo "Subscribers over $PROTOCOL; warm-up ${WARMUP_SECONDS:-10}s."
+        echo "Subscribers over $PROTOCOL; warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
         echo
     } >"$OUT/header.md"
     table_header
