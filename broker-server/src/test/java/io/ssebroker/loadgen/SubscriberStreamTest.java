@@ -31,68 +31,41 @@ class SubscriberStreamTest
     void shouldCountReorderedEventsWithoutCallingThemGapsOrDuplicates()
     {
         stream.onConnected(schedule.originNs());
-        receive(11);
-        receive(12);
-        receive(15);
-        receive(13);
-        receive(14);
-        receive(16);
+        receive(11, 12, 15, 13, 14, 16);
         stream.finish(schedule.windowEndNs());
 
-        assertEquals(2, stats.get(LoopStats.REORDERED));
-        assertEquals(0, stats.get(LoopStats.GAPS));
-        assertEquals(0, stats.get(LoopStats.DUPLICATES));
-        assertEquals(6, stats.get(LoopStats.DELIVERED));
+        assertLossAndOrder(2, 0, 0, 0, 6);
     }
 
     @Test
     void shouldAcceptEventSequencedAfterTheStreamsFirstOneOnce()
     {
         stream.onConnected(schedule.originNs());
-        receive(13);
-        receive(12);
-        receive(12);
-        receive(14);
+        receive(13, 12, 12, 14);
         stream.finish(schedule.windowEndNs());
 
-        assertEquals(1, stats.get(LoopStats.REORDERED));
-        assertEquals(1, stats.get(LoopStats.DUPLICATES));
-        assertEquals(0, stats.get(LoopStats.GAPS));
-        assertEquals(3, stats.get(LoopStats.DELIVERED));
+        assertLossAndOrder(1, 1, 0, 0, 3);
     }
 
     @Test
     void shouldReportHolesOpenAtTheEndAsMissingNotAsGaps()
     {
         stream.onConnected(schedule.originNs());
-        receive(11);
-        receive(12);
-        receive(15);
-        receive(16);
+        receive(11, 12, 15, 16);
         assertEquals(0, stats.get(LoopStats.GAPS), "13 and 14 may still arrive");
         stream.finish(schedule.windowEndNs());
 
-        assertEquals(0, stats.get(LoopStats.GAPS));
-        assertEquals(2, stats.get(LoopStats.MISSING_AT_END));
-        assertEquals(0, stats.get(LoopStats.REORDERED));
-        assertEquals(4, stats.get(LoopStats.DELIVERED));
+        assertLossAndOrder(0, 0, 0, 2, 4);
     }
 
     @Test
     void shouldCountRepeatedSequencesAsDuplicatesAndNotDeliverThemAgain()
     {
         stream.onConnected(schedule.originNs());
-        receive(11);
-        receive(12);
-        receive(12);
-        receive(14);
-        receive(14);
-        receive(11);
+        receive(11, 12, 12, 14, 14, 11);
         stream.finish(schedule.windowEndNs());
 
-        assertEquals(3, stats.get(LoopStats.DUPLICATES));
-        assertEquals(1, stats.get(LoopStats.MISSING_AT_END));
-        assertEquals(3, stats.get(LoopStats.DELIVERED));
+        assertLossAndOrder(0, 3, 0, 1, 3);
     }
 
     @Test
@@ -176,9 +149,22 @@ class SubscriberStreamTest
         assertEquals(0, stats.get(LoopStats.DELIVERED));
     }
 
-    private void receive(final long seq)
+    private void assertLossAndOrder(
+        final long reordered, final long duplicates, final long gaps, final long missingAtEnd, final long delivered)
     {
-        receive(stream, seq);
+        assertEquals(reordered, stats.get(LoopStats.REORDERED), "reordered");
+        assertEquals(duplicates, stats.get(LoopStats.DUPLICATES), "duplicates");
+        assertEquals(gaps, stats.get(LoopStats.GAPS), "gaps");
+        assertEquals(missingAtEnd, stats.get(LoopStats.MISSING_AT_END), "missing at end");
+        assertEquals(delivered, stats.get(LoopStats.DELIVERED), "delivered");
+    }
+
+    private void receive(final long... seqs)
+    {
+        for (final long seq : seqs)
+        {
+            receive(stream, seq);
+        }
     }
 
     private void receive(final SubscriberStream stream, final long seq)
