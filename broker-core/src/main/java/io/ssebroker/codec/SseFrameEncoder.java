@@ -37,9 +37,6 @@ public final class SseFrameEncoder
     private static final byte[] EVENT_PREFIX = "event: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    /** End of a single data line, of the event, and of the chunk ({@code LF LF CR LF}) as one little-endian int store. */
-    private static final int SINGLE_LINE_TAIL_LE = '\n' | '\n' << 8 | '\r' << 16 | '\n' << 24;
-    private static final int MAX_FAST_EVENT_LENGTH = 64;
 
     private final byte[] idScratch = new byte[20];
     private final UnsafeBuffer dstView = new UnsafeBuffer(0, 0);
@@ -154,7 +151,7 @@ public final class SseFrameEncoder
     /**
      * Length of the chunk header ({@code hex CR LF}) for a payload of the given length.
      */
-    public static int chunkHeaderLength(final int payloadLength)
+    private static int chunkHeaderLength(final int payloadLength)
     {
         return hexDigits(payloadLength) + 2;
     }
@@ -223,11 +220,6 @@ public final class SseFrameEncoder
         final int payloadLength,
         final int firstBreak)
     {
-        if (firstBreak < 0 && eventLength <= MAX_FAST_EVENT_LENGTH)
-        {
-            return encodeSingleLine(dst, index, idDigits, idDigitCount, source, eventIndex, eventLength, dataIndex,
-                dataLength, payloadLength);
-        }
         int at = writeHex(dst, index, payloadLength);
         dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
         at += 2;
@@ -280,46 +272,6 @@ public final class SseFrameEncoder
         }
         dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
         return at + 2;
-    }
-
-    /**
-     * The common case — data without line breaks — as straight-line puts: chunk header, id, event,
-     * {@code data: }, the data, and the fixed tail.
-     */
-    private static int encodeSingleLine(
-        final MutableDirectBuffer dst,
-        final int index,
-        final byte[] idDigits,
-        final int idDigitCount,
-        final DirectBuffer source,
-        final int eventIndex,
-        final int eventLength,
-        final int dataIndex,
-        final int dataLength,
-        final int payloadLength)
-    {
-        int at = writeHex(dst, index, payloadLength);
-        dst.putShort(at, CRLF_LE, ByteOrder.LITTLE_ENDIAN);
-        at += 2;
-        dst.putBytes(at, ID_PREFIX);
-        at += ID_PREFIX.length;
-        dst.putBytes(at, idDigits, 0, idDigitCount);
-        at += idDigitCount;
-        dst.putByte(at++, LF);
-        if (eventLength > 0)
-        {
-            dst.putBytes(at, EVENT_PREFIX);
-            at += EVENT_PREFIX.length;
-            dst.putBytes(at, source, eventIndex, eventLength);
-            at += eventLength;
-            dst.putByte(at++, LF);
-        }
-        dst.putBytes(at, DATA_PREFIX);
-        at += DATA_PREFIX.length;
-        dst.putBytes(at, source, dataIndex, dataLength);
-        at += dataLength;
-        dst.putInt(at, SINGLE_LINE_TAIL_LE, ByteOrder.LITTLE_ENDIAN);
-        return at + 4;
     }
 
     /**
