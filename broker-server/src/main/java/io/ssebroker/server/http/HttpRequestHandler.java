@@ -34,6 +34,7 @@ import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.ConnectionErrors;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
@@ -41,7 +42,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -722,11 +722,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        counters.increment(Counter.HANDLER_EXCEPTIONS);
-        if (!(cause instanceof java.io.IOException))
-        {
-            LOG.log(Level.WARNING, "HTTP connection failed: " + ctx.channel(), cause);
-        }
+        ConnectionErrors.onException(counters, LOG, "HTTP connection", ctx, cause);
         ctx.close();
     }
 

@@ -12,8 +12,8 @@ import io.ssebroker.fanout.SubscriberCursor;
 import io.ssebroker.fanout.SubscriberSink;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.ConnectionErrors;
 
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -144,11 +144,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        counters.increment(Counter.HANDLER_EXCEPTIONS);
-        if (!(cause instanceof java.io.IOException))
-        {
-            LOG.log(Level.WARNING, "event stream failed: " + ctx.channel(), cause);
-        }
+        ConnectionErrors.onException(counters, LOG, "event stream", ctx, cause);
         ctx.close();
     }
 }

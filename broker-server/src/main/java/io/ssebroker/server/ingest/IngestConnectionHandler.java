@@ -16,10 +16,10 @@ import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.ConnectionErrors;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import static io.ssebroker.client.IngestErrorCode.AUTH_FAILED;
@@ -743,11 +743,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
     {
-        counters.increment(Counter.HANDLER_EXCEPTIONS);
-        if (!(cause instanceof java.io.IOException))
-        {
-            LOG.log(Level.WARNING, "ingest connection failed: " + ctx.channel(), cause);
-        }
+        ConnectionErrors.onException(counters, LOG, "ingest connection", ctx, cause);
         state = STATE_CLOSED;
         releaseResources();
         ctx.close();
