@@ -127,11 +127,6 @@ final class LoadSummary
         return this;
     }
 
-    double receivedPerSecondInWindow()
-    {
-        return receivedPerSecondInWindow;
-    }
-
     /**
      * @param windowSeconds length of the measurement window.
      * @return in-window deliveries per second.
