@@ -7,26 +7,26 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Per-stream control frames: the preamble with the {@code retry:} field, heartbeat comments, the
- * in-band {@code reset} notice and the terminating chunk. Each is an HTTP/1.1 chunk; the shared
- * constants are read-only and unreleasable, so writing {@code duplicate()}s of them is free.
+ * Per-stream control text, as SSE bytes without transport framing: the preamble with the
+ * {@code retry:} field, the heartbeat comment and the in-band {@code reset} notice. Each transport
+ * frames them its own way ({@link ChunkFraming} for HTTP/1.1, a DATA frame for HTTP/2). Constants
+ * are read-only and unreleasable, so writing {@code duplicate()}s of them is free.
  * <p>
  * <b>Threading:</b> thread-safe.
  */
 public final class SseControlFrames
 {
-    /** {@code :} comment chunk written on idle streams so proxies and clients see life. */
-    private static final ByteBuf HEARTBEAT = constant("3\r\n:\n\n\r\n");
+    /** The {@code :} comment written on idle streams so proxies and clients see life. */
+    public static final String HEARTBEAT_TEXT = ":\n\n";
 
-    /** Last chunk of a chunked body. */
-    private static final ByteBuf END_OF_STREAM = constant("0\r\n\r\n");
+    private static final ByteBuf HEARTBEAT = constant(HEARTBEAT_TEXT);
 
     private SseControlFrames()
     {
     }
 
     /**
-     * @return a duplicate of the heartbeat chunk; writing it needs no release by the caller.
+     * @return a duplicate of the heartbeat comment; writing it needs no release by the caller.
      */
     public static ByteBuf heartbeat()
     {
@@ -34,20 +34,16 @@ public final class SseControlFrames
     }
 
     /**
-     * @return a duplicate of the terminating zero-length chunk.
+     * The first text of every stream: the reconnection delay and a comment, so a client sees the
+     * stream is open before the first event. Built once per fan-out.
+     *
+     * @return a read-only, unreleasable buffer over heap memory that needs no release (so dropping
+     *         it is no leak); write {@code duplicate()}s of it.
      */
-    public static ByteBuf endOfStream()
+    public static ByteBuf preamble(final long retryMs)
     {
-        return END_OF_STREAM.duplicate();
-    }
-
-    /**
-     * The first chunk of every stream: the reconnection delay and a comment, so a client sees the
-     * stream is open before the first event.
-     */
-    public static ByteBuf preamble(final ByteBufAllocator alloc, final long retryMs)
-    {
-        return chunk(alloc, "retry: " + retryMs + "\n: ok\n\n");
+        final byte[] bytes = ("retry: " + retryMs + "\n: ok\n\n").getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes)).asReadOnly();
     }
 
     /**
@@ -76,21 +72,8 @@ public final class SseControlFrames
             json.append('"').append(oldestRetainedId).append('"');
         }
         json.append(",\"headId\":\"").append(headId).append("\"}\n\n");
-        return chunk(alloc, json.toString());
-    }
-
-    /**
-     * Wraps SSE text into one HTTP/1.1 chunk. Cold path: allocates.
-     */
-    public static ByteBuf chunk(final ByteBufAllocator alloc, final String sseText)
-    {
-        final byte[] payload = sseText.getBytes(StandardCharsets.UTF_8);
-        final String header = Integer.toHexString(payload.length) + "\r\n";
-        final ByteBuf buf = alloc.buffer(header.length() + payload.length + 2);
-        buf.writeCharSequence(header, StandardCharsets.US_ASCII);
-        buf.writeBytes(payload);
-        buf.writeByte('\r').writeByte('\n');
-        return buf;
+        final byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+        return alloc.buffer(bytes.length).writeBytes(bytes);
     }
 
     private static void appendJsonEscaped(final StringBuilder out, final String value)
@@ -113,9 +96,9 @@ public final class SseControlFrames
         }
     }
 
-    private static ByteBuf constant(final String text)
+    static ByteBuf constant(final String text)
     {
-        return Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(text.length()).writeBytes(text.getBytes(StandardCharsets.US_ASCII))).asReadOnly();
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes)).asReadOnly();
     }
 }

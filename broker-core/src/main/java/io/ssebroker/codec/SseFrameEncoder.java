@@ -149,11 +149,33 @@ public final class SseFrameEncoder
     }
 
     /**
-     * Length of the chunk header ({@code hex CR LF}) for a payload of the given length.
+     * Length of the chunk header ({@code hex CR LF}) for a payload of the given length: where the
+     * SSE bytes start inside a frame, which is what a transport without chunked coding (HTTP/1.0,
+     * HTTP/2 DATA frames) slices from.
      */
-    private static int chunkHeaderLength(final int payloadLength)
+    public static int chunkHeaderLength(final int payloadLength)
     {
         return hexDigits(payloadLength) + 2;
+    }
+
+    /**
+     * The payload length of a frame of {@code frameLength} bytes, the inverse of {@link #frameLength}
+     * (unique, since the frame length grows strictly with the payload length). Cold path: for
+     * callers that were handed a whole frame without its layout.
+     *
+     * @throws IllegalArgumentException when no payload length gives that frame length.
+     */
+    public static int payloadLengthOfFrame(final int frameLength)
+    {
+        for (int digits = 1; digits <= 8; digits++)
+        {
+            final int payloadLength = frameLength - digits - 4;
+            if (payloadLength >= 0 && hexDigits(payloadLength) == digits)
+            {
+                return payloadLength;
+            }
+        }
+        throw new IllegalArgumentException("no chunk has a length of " + frameLength + " bytes");
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ssebroker.fanout;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.log.EventLog;
@@ -18,8 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   sequencer ── publish ──► wake() ── one task per batch ──► drain():
  *      1. apply log entries: APPEND into this loop's TopicHistory, remember trims
  *      2. mark the subscribers of every topic that grew
- *      3. each marked cursor writes retained slices of the shared frames, no flush
- *      4. flush each touched channel once
+ *      3. each marked cursor writes retained slices of the shared frames, then ends its batch:
+ *         a connection of its own is flushed right away, a shared one (HTTP/2) is queued
+ *      4. flush each queued shared connection once
  *      5. apply trims (after delivery, so a batch larger than the history still reaches everyone
  *         who is keeping up)
  * </pre>
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Reference counting</h2>
  * The loop owns one reference per APPEND entry (see {@link EventLog}); histories release it on trim;
  * sinks receive retained slices of the frames ({@link TopicHistory#retainedFrame}) and own those.
+ * Control text (preamble, reset, heartbeat) goes through the sink as SSE bytes, which the sink frames.
  * <p>
  * <b>Threading:</b> everything except {@link #wake()} runs on the event loop given as executor.
  */
@@ -50,6 +53,7 @@ public final class LoopFanOut
     private final int maxBatch;
     private final long graceNs;
     private final long heartbeatNs;
+    private final ByteBuf preamble;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Runnable drainTask = this::runDrain;
 
@@ -69,6 +73,9 @@ public final class LoopFanOut
     private long[] trimIds = new long[64];
     private int trimCount;
 
+    private SinkConnection[] connectionsToFlush = new SinkConnection[16];
+    private int connectionsToFlushCount;
+
     private final FanOutStats stats = new FanOutStats();
 
     public LoopFanOut(
@@ -80,7 +87,8 @@ public final class LoopFanOut
         final long epochId,
         final int maxBatch,
         final long graceNs,
-        final long heartbeatNs)
+        final long heartbeatNs,
+        final long retryMs)
     {
         this.log = log;
         this.reader = reader;
@@ -91,6 +99,7 @@ public final class LoopFanOut
         this.maxBatch = maxBatch;
         this.graceNs = graceNs;
         this.heartbeatNs = heartbeatNs;
+        this.preamble = SseControlFrames.preamble(retryMs);
     }
 
     public FanOutStats stats()
@@ -148,7 +157,8 @@ public final class LoopFanOut
             if (EventLog.APPEND == log.kind(s))
             {
                 final long id = log.id(s);
-                histories[topic].append(id, log.frameBuffer(s), log.frameOffset(s), log.frameLength(s));
+                histories[topic].append(
+                    id, log.frameBuffer(s), log.frameOffset(s), log.frameLength(s), log.payloadLength(s));
                 if (!topicDirty[topic])
                 {
                     topicDirty[topic] = true;
@@ -190,26 +200,29 @@ public final class LoopFanOut
         final SubscriberCursor[] dirty = this.dirty;
         final int count = dirtyCount;
         long delivered = 0;
-        // Each cursor writes everything it can and is flushed right away: still one flush per channel
-        // per batch, and the slices and outbound entries of one channel go out before the next
-        // channel's are made, which keeps Netty's per-thread object pools from running dry.
+        // Each cursor writes everything it can and a connection of its own is flushed right away:
+        // still one flush per channel per batch, and the slices and outbound entries of one channel
+        // go out before the next channel's are made, which keeps Netty's per-thread object pools
+        // from running dry. Shared connections are flushed once, after all their streams wrote.
         for (int i = 0; i < count; i++)
         {
             final SubscriberCursor cursor = dirty[i];
             dirty[i] = null;
             cursor.dirty = false;
-            delivered += writeAndFlush(cursor, nowNs);
+            delivered += writeAndEndBatch(cursor, nowNs);
         }
         dirtyCount = 0;
+        flushConnections();
         stats.deliveries += delivered;
     }
 
     /**
-     * Writes what the cursor can take and flushes it once; evicts it when it was lapped.
+     * Writes what the cursor can take and ends its batch; evicts it when it was lapped. The caller
+     * flushes the queued shared connections ({@link #flushConnections}).
      *
      * @return events written.
      */
-    private int writeAndFlush(final SubscriberCursor cursor, final long nowNs)
+    private int writeAndEndBatch(final SubscriberCursor cursor, final long nowNs)
     {
         final int written = write(cursor, nowNs);
         if (WRITTEN_LAPPED == written)
@@ -220,9 +233,36 @@ public final class LoopFanOut
         if (cursor.needsFlush && !cursor.closed)
         {
             cursor.needsFlush = false;
-            cursor.sink.flush();
+            endBatch(cursor.sink);
         }
         return written;
+    }
+
+    private void endBatch(final SubscriberSink sink)
+    {
+        final SinkConnection connection = sink.endBatch();
+        if (null != connection && !connection.flushQueued)
+        {
+            connection.flushQueued = true;
+            if (connectionsToFlushCount == connectionsToFlush.length)
+            {
+                connectionsToFlush = Arrays.copyOf(connectionsToFlush, connectionsToFlushCount * 2);
+            }
+            connectionsToFlush[connectionsToFlushCount++] = connection;
+        }
+    }
+
+    private void flushConnections()
+    {
+        final SinkConnection[] connections = this.connectionsToFlush;
+        for (int i = 0, n = connectionsToFlushCount; i < n; i++)
+        {
+            final SinkConnection connection = connections[i];
+            connections[i] = null;
+            connection.flushQueued = false;
+            connection.flush();
+        }
+        connectionsToFlushCount = 0;
     }
 
     /**
@@ -269,7 +309,8 @@ public final class LoopFanOut
                     {
                         break;
                     }
-                    sink.write(history.retainedFrame(position));
+                    sink.writeEvent(
+                        history.retainedFrame(position), history.payloadOffset(position), history.payloadLength(position));
                     lastSentId = id;
                     written++;
                 }
@@ -307,7 +348,10 @@ public final class LoopFanOut
                     {
                         break;
                     }
-                    sink.write(histories[topics[next]].retainedFrame(positions[next]));
+                    final TopicHistory history = histories[topics[next]];
+                    final long position = positions[next];
+                    sink.writeEvent(
+                        history.retainedFrame(position), history.payloadOffset(position), history.payloadLength(position));
                     lastSentId = nextId;
                     written++;
                 }
@@ -347,7 +391,8 @@ public final class LoopFanOut
 
     /**
      * Registers a subscriber, tells it in-band when its resume point cannot be honoured, and writes
-     * what history holds for it. The caller has already written the response headers and preamble.
+     * what history holds for it, after the preamble. The caller has already written the response
+     * headers.
      *
      * @param topicIndexes distinct topic indexes.
      * @param lastEventId  the client's {@code Last-Event-ID} as sent, or null.
@@ -401,6 +446,7 @@ public final class LoopFanOut
         }
 
         final SubscriberCursor cursor = new SubscriberCursor(topicIndexes, sink, lastSentId, nowNs);
+        sink.writeControl(preamble.duplicate());
         for (int i = 0; i < topicIndexes.length; i++)
         {
             cursor.positions[i] = histories[topicIndexes[i]].positionAfter(lastSentId);
@@ -416,14 +462,20 @@ public final class LoopFanOut
                     oldest = Math.min(oldest, id);
                 }
             }
-            sink.write(SseControlFrames.reset(
+            sink.writeControl(SseControlFrames.reset(
                 alloc, resetReason, lastEventId, Long.MAX_VALUE == oldest ? -1 : oldest, headId));
             stats.resets++;
         }
         register(cursor);
-        write(cursor, nowNs);
+        final int written = write(cursor, nowNs);
         cursor.needsFlush = false;
-        sink.flush();
+        endBatch(sink);
+        flushConnections();
+        if (WRITTEN_LAPPED == written)
+        {
+            // Trimmed between the drain above and the replay: the same rule as on any later batch.
+            evict(cursor, EvictionReason.LAPPED);
+        }
         return cursor;
     }
 
@@ -437,7 +489,8 @@ public final class LoopFanOut
             return;
         }
         cursor.stalledSinceNs = 0;
-        stats.deliveries += writeAndFlush(cursor, nowNs);
+        stats.deliveries += writeAndEndBatch(cursor, nowNs);
+        flushConnections();
     }
 
     /**
@@ -459,11 +512,12 @@ public final class LoopFanOut
             else if (nowNs - cursor.lastWriteNs - heartbeatNs >= 0)
             {
                 cursor.lastWriteNs = nowNs;
-                cursor.sink.write(SseControlFrames.heartbeat());
-                cursor.sink.flush();
+                cursor.sink.writeHeartbeat();
+                endBatch(cursor.sink);
                 stats.heartbeats++;
             }
         }
+        flushConnections();
     }
 
     /**

@@ -3,32 +3,61 @@ package io.ssebroker.fanout;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Where a subscriber's bytes go: a Netty channel (HTTP/1.1), an HTTP/2 stream, or a test double.
+ * Where a subscriber's bytes go: an HTTP/1.1 connection, an HTTP/2 stream, or a test double. The
+ * engine hands a sink SSE text and shared encoded frames; the sink adds its transport's framing
+ * (a chunk, a DATA frame, nothing at all for HTTP/1.0).
+ *
+ * <h2>Reference counting</h2>
+ * {@link #writeEvent} and {@link #writeControl} hand over one reference, which the sink releases
+ * (usually by writing it to a channel, which releases it once the bytes are out).
+ *
+ * <h2>Flushing</h2>
+ * The fan-out writes a subscriber everything it can and then calls {@link #endBatch()} once. A sink
+ * that has its connection to itself flushes it there; one that shares a connection with other
+ * subscribers (HTTP/2 streams) returns it, and the fan-out flushes it once after every subscriber of
+ * the batch has written, so a connection carrying 100 streams costs one flush per batch, not 100.
  * <p>
  * <b>Threading:</b> called only on the event loop that owns the subscriber.
  */
 public interface SubscriberSink
 {
     /**
-     * @return false when the sink's outbound buffer is above its high-water mark; the cursor stops
-     *         advancing until {@link LoopFanOut#onWritable} is called.
+     * @return false when the sink's outbound bytes are above its bound; the cursor stops advancing
+     *         until {@link LoopFanOut#onWritable} is called.
      */
     boolean isWritable();
 
     /**
-     * Queues bytes without flushing; takes ownership of {@code frame}.
+     * Queues one event without flushing; takes ownership of {@code frame}, a slice of the shared
+     * encoding: an HTTP/1.1 chunk whose SSE bytes are {@code payloadLength} bytes starting
+     * {@code payloadOffset} bytes after its reader index.
      */
-    void write(ByteBuf frame);
+    void writeEvent(ByteBuf frame, int payloadOffset, int payloadLength);
 
     /**
-     * Flushes what was queued since the last flush.
+     * Queues SSE text made by the engine for this stream alone (the preamble, a {@code reset}
+     * notice) without flushing; takes ownership of {@code sseText}.
      */
-    void flush();
+    void writeControl(ByteBuf sseText);
 
     /**
-     * Ends the stream because the broker evicted the subscriber or is shutting down.
+     * Queues a heartbeat comment without flushing.
+     */
+    void writeHeartbeat();
+
+    /**
+     * The fan-out has written this subscriber everything it will in this batch.
      *
-     * @param reason why, for logs.
+     * @return null when the sink flushed its own connection, or the shared connection to flush once
+     *         at the end of the batch.
+     */
+    SinkConnection endBatch();
+
+    /**
+     * Ends the stream because the broker evicted the subscriber or is shutting down: cleanly (the
+     * end of the body) when it is still being read, abruptly (close, stream reset) when it is not.
+     *
+     * @param reason why, for logs and counters.
      */
     void close(EvictionReason reason);
 }

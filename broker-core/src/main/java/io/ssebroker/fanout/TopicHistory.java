@@ -1,6 +1,7 @@
 package io.ssebroker.fanout;
 
 import io.netty.buffer.ByteBuf;
+import io.ssebroker.codec.SseFrameEncoder;
 
 /**
  * One event loop's retained events of one topic, oldest first, each holding one reference to the
@@ -11,8 +12,12 @@ import io.netty.buffer.ByteBuf;
  * <pre>
  *   tail (oldest retained)                                      head (next append)
  *     v                                                           v
- *   [ id,buffer,offset,length | ... | id,buffer,offset,length ][ free ... ]
+ *   [ id,buffer,offset,length,payloadOffset,payloadLength | ... ][ free ... ]
  * </pre>
+ *
+ * A frame is an HTTP/1.1 chunk; {@code payloadOffset} (relative to the frame) and
+ * {@code payloadLength} locate its SSE bytes, so a transport that frames them its own way (HTTP/1.0,
+ * HTTP/2 DATA frames) narrows the same slice instead of scanning it.
  *
  * <h2>Reference counting</h2>
  * {@link #append} takes ownership of one reference to the buffer; {@link #trimUpTo} and
@@ -27,6 +32,8 @@ final class TopicHistory
     private ByteBuf[] buffers = new ByteBuf[16];
     private int[] offsets = new int[16];
     private int[] lengths = new int[16];
+    private int[] payloadOffsets = new int[16];
+    private int[] payloadLengths = new int[16];
     private int mask = 15;
     private long tail;
     private long head;
@@ -70,6 +77,19 @@ final class TopicHistory
         return buffers[slot].retainedSlice(offsets[slot], lengths[slot]);
     }
 
+    /**
+     * @return where the SSE bytes of the frame at {@code position} start, relative to the frame.
+     */
+    int payloadOffset(final long position)
+    {
+        return payloadOffsets[(int)(position & mask)];
+    }
+
+    int payloadLength(final long position)
+    {
+        return payloadLengths[(int)(position & mask)];
+    }
+
     long oldestId()
     {
         return head == tail ? -1 : ids[(int)(tail & mask)];
@@ -80,7 +100,7 @@ final class TopicHistory
         return head == tail ? -1 : ids[(int)((head - 1) & mask)];
     }
 
-    void append(final long id, final ByteBuf buffer, final int offset, final int length)
+    void append(final long id, final ByteBuf buffer, final int offset, final int length, final int payloadLength)
     {
         if (head - tail == ids.length)
         {
@@ -91,6 +111,8 @@ final class TopicHistory
         buffers[slot] = buffer;
         offsets[slot] = offset;
         lengths[slot] = length;
+        payloadOffsets[slot] = SseFrameEncoder.chunkHeaderLength(payloadLength);
+        payloadLengths[slot] = payloadLength;
         head++;
     }
 
@@ -165,6 +187,8 @@ final class TopicHistory
         final ByteBuf[] newBuffers = new ByteBuf[capacity];
         final int[] newOffsets = new int[capacity];
         final int[] newLengths = new int[capacity];
+        final int[] newPayloadOffsets = new int[capacity];
+        final int[] newPayloadLengths = new int[capacity];
         final int newMask = capacity - 1;
         for (long p = tail; p < head; p++)
         {
@@ -174,11 +198,15 @@ final class TopicHistory
             newBuffers[to] = buffers[from];
             newOffsets[to] = offsets[from];
             newLengths[to] = lengths[from];
+            newPayloadOffsets[to] = payloadOffsets[from];
+            newPayloadLengths[to] = payloadLengths[from];
         }
         ids = newIds;
         buffers = newBuffers;
         offsets = newOffsets;
         lengths = newLengths;
+        payloadOffsets = newPayloadOffsets;
+        payloadLengths = newPayloadLengths;
         mask = newMask;
     }
 }

@@ -1,6 +1,7 @@
 package io.ssebroker.log;
 
 import io.netty.buffer.ByteBuf;
+import io.ssebroker.codec.SseFrameEncoder;
 
 /**
  * The sequenced log from the sequencer to the event loops: a bounded single-writer, multi-reader
@@ -11,11 +12,13 @@ import io.netty.buffer.ByteBuf;
  *    readers' consumed counts            published count
  *              v   v                             v
  *   ... | A | A | T | A | A | A | A | A | A | A |  free  | ...
- *   A = APPEND(topic, id, trimUpToId, buffer, offset, length)   T = TRIM(topic, upToId)
+ *   A = APPEND(topic, id, trimUpToId, buffer, offset, length, payloadLength)   T = TRIM(topic, upToId)
  * </pre>
  *
  * An event's frame is bytes {@code [offset, offset + length)} of a buffer, which may hold other
- * frames too (the sequencer's slabs).
+ * frames too (the sequencer's slabs). Its SSE bytes are the {@code payloadLength} bytes after the
+ * chunk header ({@link SseFrameEncoder#chunkHeaderLength}); the log records the payload length so
+ * no reader has to parse the frame to find them.
  *
  * <h2>Reference counting</h2>
  * Each {@code APPEND} carries one reference to its buffer <em>per reader</em>, so every event loop
@@ -46,6 +49,7 @@ public final class EventLog
     private final ByteBuf[] buffers;
     private final int[] offsets;
     private final int[] lengths;
+    private final int[] payloadLengths;
     private final PaddedSequence published = new PaddedSequence(0);
     private final PaddedSequence headId;
     private final PaddedSequence[] consumed;
@@ -76,6 +80,7 @@ public final class EventLog
         this.buffers = new ByteBuf[capacity];
         this.offsets = new int[capacity];
         this.lengths = new int[capacity];
+        this.payloadLengths = new int[capacity];
         this.headId = new PaddedSequence(initialHeadId);
         this.consumed = new PaddedSequence[readers];
         for (int i = 0; i < readers; i++)
@@ -111,8 +116,9 @@ public final class EventLog
     }
 
     /**
-     * Appends an event whose frame is the readable bytes of {@code frame}; takes ownership of one
-     * reference to it and retains it so each reader gets one.
+     * Appends an event whose frame is the readable bytes of {@code frame}, a whole chunk as
+     * {@link SseFrameEncoder} writes it; takes ownership of one reference to it and retains it so
+     * each reader gets one. Cold path (tests and benchmarks): derives the payload length.
      *
      * @param trimUpToId after applying this event, readers drop this topic's events with id at most
      *                   this value (or nothing when below the oldest retained).
@@ -124,15 +130,24 @@ public final class EventLog
         {
             frame.retain(readers - 1);
         }
-        append(topic, id, trimUpToId, frame, frame.readerIndex(), frame.readableBytes());
+        final int length = frame.readableBytes();
+        append(topic, id, trimUpToId, frame, frame.readerIndex(), length, SseFrameEncoder.payloadLengthOfFrame(length));
     }
 
     /**
      * Appends an event whose frame is bytes {@code [offset, offset + length)} of {@code buffer}; the
      * caller hands over one reference to {@code buffer} per reader ({@link #readers()}).
+     *
+     * @param payloadLength length of the SSE bytes inside the frame, which start after the chunk header.
      */
     public void append(
-        final int topic, final long id, final long trimUpToId, final ByteBuf buffer, final int offset, final int length)
+        final int topic,
+        final long id,
+        final long trimUpToId,
+        final ByteBuf buffer,
+        final int offset,
+        final int length,
+        final int payloadLength)
     {
         final int slot = (int)(writeCount++ & mask);
         kinds[slot] = APPEND;
@@ -142,6 +157,7 @@ public final class EventLog
         buffers[slot] = buffer;
         offsets[slot] = offset;
         lengths[slot] = length;
+        payloadLengths[slot] = payloadLength;
     }
 
     /**
@@ -221,6 +237,12 @@ public final class EventLog
     public int frameLength(final long sequence)
     {
         return lengths[(int)(sequence & mask)];
+    }
+
+    /** Length of the SSE bytes of an APPEND's frame; they start {@link SseFrameEncoder#chunkHeaderLength} bytes in. */
+    public int payloadLength(final long sequence)
+    {
+        return payloadLengths[(int)(sequence & mask)];
     }
 
     /**

@@ -158,7 +158,7 @@ public final class Sequencer implements Agent
         FrameSlabs.commit(slab, frameLength);
 
         final long trimUpTo = retention.append(topic, id, frameLength);
-        log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength);
+        log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength, payloadLength);
         appendedInBatch++;
         eventsSequenced++;
         bytesEncoded += frameLength;

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EngineHarness implements AutoCloseable
 {
     static final long EPOCH = 1_000_000L;
+    static final long RETRY_MS = 2500;
 
     final AtomicInteger frameAllocations = new AtomicInteger();
     final TopicRegistry topics;
@@ -42,7 +43,7 @@ final class EngineHarness implements AutoCloseable
         final ByteBufAllocator counting = new CountingAllocator(frameAllocations);
         sequencer = new Sequencer(ring, log, topics, sessions, counting, budgetBytes, EPOCH, 4096, () -> { });
         fanOut = new LoopFanOut(log, 0, topics, Runnable::run, Unpooled.buffer(0).alloc(), EPOCH, 8192,
-            1_000_000_000L, 5_000_000_000L);
+            1_000_000_000L, 5_000_000_000L, RETRY_MS);
     }
 
     int topic(final String name)
@@ -54,6 +55,26 @@ final class EngineHarness implements AutoCloseable
      * Publishes through the ring and the sequencer, then lets the fan-out deliver.
      */
     void publish(final String topic, final String event, final String data)
+    {
+        offer(topic, event, data);
+        sequencer.doWork();
+        fanOut.drain(nowNs);
+    }
+
+    /**
+     * Publishes one event to each topic, sequenced and delivered as one batch.
+     */
+    void publishBatch(final String... topics)
+    {
+        for (final String topic : topics)
+        {
+            offer(topic, "", "on " + topic);
+        }
+        sequencer.doWork();
+        fanOut.drain(nowNs);
+    }
+
+    private void offer(final String topic, final String event, final String data)
     {
         final int topicIndex = topic(topic);
         final byte[] eventBytes = event.getBytes(StandardCharsets.US_ASCII);
@@ -72,11 +93,9 @@ final class EngineHarness implements AutoCloseable
         {
             src.release();
         }
-        sequencer.doWork();
-        fanOut.drain(nowNs);
     }
 
-    SubscriberCursor subscribe(final RecordingSink sink, final String lastEventId, final String... topicNames)
+    SubscriberCursor subscribe(final SubscriberSink sink, final String lastEventId, final String... topicNames)
     {
         final int[] indexes = new int[topicNames.length];
         for (int i = 0; i < topicNames.length; i++)

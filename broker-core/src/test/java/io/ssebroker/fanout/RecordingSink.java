@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Test sink: keeps what it is sent as text, remembers the shared frames it was handed, and can
- * pretend to be unwritable.
+ * Test sink: keeps the SSE text it is sent (events' payloads, control text, heartbeats) in order,
+ * remembers the shared frames it was handed, and can pretend to be unwritable.
  */
 final class RecordingSink implements SubscriberSink
 {
@@ -16,7 +16,11 @@ final class RecordingSink implements SubscriberSink
     /** Memory address of each frame's first byte: equal addresses mean one shared encoding. */
     final List<Long> addresses = new ArrayList<>();
     boolean writable = true;
+    /** Frames as handed over, chunk framing included, for checking the recorded payload position. */
+    final StringBuilder frames = new StringBuilder();
     int flushes;
+    /** When set, the sink stands for a stream of that shared connection ({@link #endBatch} returns it). */
+    SinkConnection shared;
     EvictionReason closedFor;
 
     @Override
@@ -26,17 +30,32 @@ final class RecordingSink implements SubscriberSink
     }
 
     @Override
-    public void write(final ByteBuf frame)
+    public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
-        text.append(frame.toString(StandardCharsets.UTF_8));
+        frames.append(frame.toString(StandardCharsets.UTF_8));
+        text.append(frame.toString(frame.readerIndex() + payloadOffset, payloadLength, StandardCharsets.UTF_8));
         addresses.add(frame.hasMemoryAddress() ? frame.memoryAddress() + frame.readerIndex() : -1L);
         frame.release();
     }
 
     @Override
-    public void flush()
+    public void writeControl(final ByteBuf sseText)
+    {
+        text.append(sseText.toString(StandardCharsets.UTF_8));
+        sseText.release();
+    }
+
+    @Override
+    public void writeHeartbeat()
+    {
+        text.append(":\n\n");
+    }
+
+    @Override
+    public SinkConnection endBatch()
     {
         flushes++;
+        return shared;
     }
 
     @Override

@@ -120,7 +120,8 @@ public final class Broker implements AutoCloseable
                 epochId,
                 config.fanOutBatch,
                 TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs),
-                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs));
+                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs),
+                config.retryMs);
             fanOuts.put(executor, fanOut);
         }
         this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);

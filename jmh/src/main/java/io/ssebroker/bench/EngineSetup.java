@@ -22,6 +22,7 @@ public final class EngineSetup
     private static final int FAN_OUT_MAX_BATCH = 8192;
     private static final long FAN_OUT_GRACE_NS = TimeUnit.SECONDS.toNanos(10);
     private static final long FAN_OUT_HEARTBEAT_NS = TimeUnit.SECONDS.toNanos(15);
+    private static final long FAN_OUT_RETRY_MS = 3000;
 
     private EngineSetup()
     {
@@ -74,6 +75,7 @@ public final class EngineSetup
         final EventLog log, final TopicRegistry topics, final ByteBufAllocator alloc, final long epochId)
     {
         return new LoopFanOut(
-            log, 0, topics, Runnable::run, alloc, epochId, FAN_OUT_MAX_BATCH, FAN_OUT_GRACE_NS, FAN_OUT_HEARTBEAT_NS);
+            log, 0, topics, Runnable::run, alloc, epochId, FAN_OUT_MAX_BATCH, FAN_OUT_GRACE_NS, FAN_OUT_HEARTBEAT_NS,
+            FAN_OUT_RETRY_MS);
     }
 }

@@ -22,7 +22,7 @@ final class CountingSink implements SubscriberSink
     }
 
     @Override
-    public void write(final ByteBuf frame)
+    public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         frames++;
         bytes += frame.readableBytes();
@@ -30,9 +30,21 @@ final class CountingSink implements SubscriberSink
     }
 
     @Override
-    public void flush()
+    public void writeControl(final ByteBuf sseText)
+    {
+        sseText.release();
+    }
+
+    @Override
+    public void writeHeartbeat()
+    {
+    }
+
+    @Override
+    public SinkConnection endBatch()
     {
         flushes++;
+        return null;
     }
 
     @Override

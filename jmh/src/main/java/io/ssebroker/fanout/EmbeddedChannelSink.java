@@ -6,7 +6,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 /**
  * A subscriber backed by a Netty {@link EmbeddedChannel} with an empty pipeline, so each write goes
  * through the channel's pipeline and outbound buffer like a socket channel's, without a socket.
- * {@link #flush()} flushes and then takes and releases everything that reached the outbound queue,
+ * {@link #endBatch()} flushes and then takes and releases everything that reached the outbound queue,
  * standing in for the kernel accepting the bytes.
  * <p>
  * <b>Threading:</b> confined to the fan-out's loop (the benchmark thread); {@code EmbeddedChannel}
@@ -26,13 +26,30 @@ final class EmbeddedChannelSink implements SubscriberSink
     }
 
     @Override
-    public void write(final ByteBuf frame)
+    public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         channel.write(frame, channel.voidPromise());
     }
 
     @Override
-    public void flush()
+    public void writeControl(final ByteBuf sseText)
+    {
+        channel.write(sseText, channel.voidPromise());
+    }
+
+    @Override
+    public void writeHeartbeat()
+    {
+    }
+
+    @Override
+    public SinkConnection endBatch()
+    {
+        flush();
+        return null;
+    }
+
+    private void flush()
     {
         channel.flush();
         ByteBuf out;

@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.CharsetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.fanout.LoopFanOut;
@@ -325,7 +324,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         ctx.pipeline().remove(HttpServerInitializer.CODEC);
         ctx.pipeline().remove(this);
         channel.write(responses.streamHead(channel.alloc(), origin, http10), channel.voidPromise());
-        stream.write(SseControlFrames.preamble(channel.alloc(), broker.config().retryMs()));
         stream.start(topicIndexes, lastEventId);
     }
 

@@ -5,9 +5,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.ssebroker.codec.ChunkFraming;
 import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.fanout.LoopFanOut;
+import io.ssebroker.fanout.SinkConnection;
 import io.ssebroker.fanout.SubscriberCursor;
 import io.ssebroker.fanout.SubscriberSink;
 import io.ssebroker.metrics.BrokerCounters;
@@ -19,7 +21,9 @@ import java.util.logging.Logger;
 /**
  * The only handler of a connection once it carries an event stream: it is the subscriber's
  * {@link SubscriberSink}, so the fan-out writes the shared pre-encoded chunks straight to the
- * channel, and it forwards writability changes (back-pressure) and the end of the connection.
+ * channel (HTTP/1.0 clients get the same slices narrowed to their SSE bytes), and it forwards
+ * writability changes (back-pressure) and the end of the connection. The connection is its own:
+ * {@link #endBatch()} flushes it.
  * <p>
  * Inbound bytes after the request are discarded: an event stream has no further requests.
  * <p>
@@ -68,30 +72,34 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     }
 
     @Override
-    public void write(final ByteBuf frame)
+    public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         if (unchunked)
         {
-            stripChunkFraming(frame);
+            // Moving the slice's indexes, not copying: the payload position is recorded with the frame.
+            final int start = frame.readerIndex() + payloadOffset;
+            frame.setIndex(start, start + payloadLength);
         }
         ctx.write(frame, ctx.voidPromise());
     }
 
-    /**
-     * Narrows a chunk ({@code hex CRLF payload CRLF}) to its payload.
-     */
-    static void stripChunkFraming(final ByteBuf chunk)
+    @Override
+    public void writeControl(final ByteBuf sseText)
     {
-        final int start = chunk.readerIndex();
-        final int lf = chunk.indexOf(start, chunk.writerIndex(), (byte)'\n');
-        chunk.readerIndex(lf + 1);
-        chunk.writerIndex(Math.max(lf + 1, chunk.writerIndex() - 2));
+        ctx.write(unchunked ? sseText : ChunkFraming.chunk(ctx.alloc(), sseText), ctx.voidPromise());
     }
 
     @Override
-    public void flush()
+    public void writeHeartbeat()
+    {
+        ctx.write(unchunked ? SseControlFrames.heartbeat() : ChunkFraming.heartbeatChunk(), ctx.voidPromise());
+    }
+
+    @Override
+    public SinkConnection endBatch()
     {
         ctx.flush();
+        return null;
     }
 
     @Override
@@ -104,7 +112,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
         }
         else
         {
-            ctx.writeAndFlush(SseControlFrames.endOfStream()).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(ChunkFraming.endOfBody()).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
