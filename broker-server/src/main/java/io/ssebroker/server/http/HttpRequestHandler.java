@@ -1,8 +1,7 @@
 package io.ssebroker.server.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,28 +17,17 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.CharsetUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.ssebroker.codec.TopicNames;
-import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.fanout.LoopFanOut;
-import io.ssebroker.ingest.IngestRing;
-import io.ssebroker.ingest.PublisherSession;
-import io.ssebroker.log.Topic;
-import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.ConnectionErrors;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -53,6 +41,16 @@ import java.util.logging.Logger;
  *       sequencer has taken the event.</li>
  *   <li>{@code OPTIONS} on either — CORS preflight. {@code GET /health} — liveness.</li>
  * </ul>
+ * Routing and parsing are shared with HTTP/2 ({@link RequestTarget}, {@link SubscribeRequest},
+ * {@link PublishRequest}), so both protocols answer alike.
+ *
+ * <h2>Pipelining</h2>
+ * Requests are answered in the order they arrived (RFC 9112 9.3.2), however many a client sends
+ * before reading: each takes a slot in the response queue, a publish's slot is filled when the
+ * sequencer has taken it, and slots go out from the front as they fill. Publishes of one connection
+ * are in flight together ({@link PublishQueue}), so a pipelining publisher is not held to one
+ * round trip per event. A {@code GET /events} waits until every earlier answer is out, since it
+ * turns the connection into a stream.
  *
  * <h2>Errors</h2>
  * Every rejection is a plain-text response with a one-line reason and a counter: 400 bad
@@ -63,15 +61,16 @@ import java.util.logging.Logger;
  * the rest of its bytes cannot be trusted to start a new request.
  *
  * <h2>Back pressure</h2>
- * One publish at a time per connection: reading pauses until it is answered. When the ingest ring
- * is full the offer is retried every millisecond, until the request timeout answers 503.
+ * Decoded requests that cannot be taken yet (a stream request behind unanswered ones, or publishes
+ * beyond the queue's backlog) wait in arrival order, and the connection is not read until they
+ * are taken. When the ingest ring is full the offer is retried every millisecond, until the request
+ * timeout answers 503.
  * <p>
  * <b>Threading:</b> confined to the channel's event loop.
  */
-final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements PublisherSession.Listener
+final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = Logger.getLogger(HttpRequestHandler.class.getName());
-    private static final int MAX_QUERY_PARAMS = 4096;
 
     private final Broker broker;
     private final HttpResponses responses;
@@ -80,20 +79,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
 
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> requestTimeout;
-    private HttpRequest request;
-    private CompositeByteBuf body;
+    private final ArrayDeque<Object> inbound = new ArrayDeque<>();
+    private final ArrayDeque<Slot> answers = new ArrayDeque<>();
+    private PublishQueue publishes;
+    private boolean processing;
     private boolean stopped;
+    private boolean closeAfterAnswers;
+    private boolean streaming;
 
-    private PublisherSession session;
-    private IngestRing.Producer producer;
-    private long pendingSequence;
-    private boolean pendingKeepAlive;
-    private String pendingOrigin;
-    private QueryStringDecoder pendingQuery;
-    private ByteBuf pendingMessage;
-    private int pendingTopic;
-    private int pendingEventLength;
-    private long pendingDeadlineNs;
+    /** The publish whose body is being read, or null. */
+    private HttpRequest request;
+    private RequestTarget requestTarget;
+    private CompositeByteBuf body;
 
     HttpRequestHandler(final Broker broker, final HttpResponses responses)
     {
@@ -135,13 +132,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         if (Broker.BrokerEvent.STOP_READING == evt)
         {
             stopped = true;
-            ctx.channel().config().setAutoRead(false);
+            updateAutoRead();
         }
         else if (Broker.BrokerEvent.SHUTDOWN == evt)
         {
-            if (0 == pendingSequence)
+            // Answers still owed go out first; the last of them closes (keep-alive is off now).
+            if (answers.isEmpty())
             {
                 ctx.close();
+            }
+            else
+            {
+                closeAfterAnswers = true;
             }
         }
         else
@@ -153,20 +155,86 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
+        if (closeAfterAnswers || streaming)
+        {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inbound.addLast(msg);
+        processInbound();
+    }
+
+    /**
+     * Takes decoded messages in arrival order for as long as they can be taken now.
+     */
+    private void processInbound()
+    {
+        if (processing)
+        {
+            return;
+        }
+        processing = true;
         try
         {
-            if (msg instanceof HttpRequest)
+            Object msg;
+            while (!closeAfterAnswers && !streaming && null != (msg = inbound.peekFirst()))
             {
-                onRequest((HttpRequest)msg);
-            }
-            if (msg instanceof HttpContent && ctx.channel().isActive())
-            {
-                onContent((HttpContent)msg);
+                if (msg instanceof HttpRequest && mustWait((HttpRequest)msg))
+                {
+                    break;
+                }
+                inbound.pollFirst();
+                try
+                {
+                    if (msg instanceof HttpRequest)
+                    {
+                        onRequest((HttpRequest)msg);
+                    }
+                    if (msg instanceof HttpContent && ctx.channel().isActive())
+                    {
+                        onContent((HttpContent)msg);
+                    }
+                }
+                finally
+                {
+                    ReferenceCountUtil.release(msg);
+                }
             }
         }
         finally
         {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            processing = false;
+        }
+        if (closeAfterAnswers || streaming)
+        {
+            releaseInbound();
+        }
+        updateAutoRead();
+    }
+
+    /**
+     * A stream request waits for every earlier answer, since it turns the connection into a stream;
+     * any request waits while the publish queue is backlogged.
+     */
+    private boolean mustWait(final HttpRequest request)
+    {
+        if (null != publishes && publishes.isBacklogged())
+        {
+            return true;
+        }
+        return !answers.isEmpty() && HttpMethod.GET.equals(request.method()) && request.uri().startsWith("/events");
+    }
+
+    private void updateAutoRead()
+    {
+        if (!ctx.channel().isActive())
+        {
+            return;
+        }
+        final boolean read = !stopped && !closeAfterAnswers && inbound.isEmpty();
+        if (ctx.channel().config().isAutoRead() != read)
+        {
+            ctx.channel().config().setAutoRead(read);
         }
     }
 
@@ -176,180 +244,102 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         final DecoderResult result = request.decoderResult();
         if (result.isFailure())
         {
-            rejectMalformed(request, result.cause());
-            return;
-        }
-        if (0 != pendingSequence || null != this.request)
-        {
-            // A pipelined request while a publish is pending: answer in order by refusing it.
-            reject(request, HttpResponseStatus.BAD_REQUEST, "pipelined request while a publish is pending", true);
+            rejectMalformed(result.cause());
             return;
         }
         final String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-        final QueryStringDecoder query;
-        final String path;
+        final RequestTarget target;
         try
         {
-            query = new QueryStringDecoder(request.uri(), CharsetUtil.UTF_8, true, MAX_QUERY_PARAMS);
-            // Decoding is lazy: force it here so a bad percent escape is a 400, not a handler failure.
-            path = query.path();
-            query.parameters();
+            target = RequestTarget.parse(request.method(), request.uri());
         }
-        catch (final IllegalArgumentException ex)
+        catch (final HttpRejection rejection)
         {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "malformed request target: " + ex.getMessage(), false);
+            reject(request, rejection, false);
             return;
         }
-        pendingQuery = query;
-        final HttpMethod method = request.method();
-        switch (path)
+        switch (target.endpoint())
         {
-            case "/events":
-                if (HttpMethod.GET.equals(method))
-                {
-                    subscribe(request, query, origin);
-                }
-                else if (HttpMethod.OPTIONS.equals(method))
-                {
-                    preflight(request, origin);
-                }
-                else
-                {
-                    methodNotAllowed(request, "GET, OPTIONS");
-                }
+            case SUBSCRIBE:
+                subscribe(request, target, origin);
                 break;
 
-            case "/publish":
-                if (HttpMethod.POST.equals(method))
-                {
-                    beginPublish(request, origin);
-                }
-                else if (HttpMethod.OPTIONS.equals(method))
-                {
-                    preflight(request, origin);
-                }
-                else
-                {
-                    methodNotAllowed(request, "POST, OPTIONS");
-                }
+            case PUBLISH:
+                beginPublish(request, target);
                 break;
 
-            case "/health":
-                if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
-                {
-                    respond(request, responses.text(ctx.alloc(), HttpResponseStatus.OK, "ok\n", origin), false);
-                }
-                else
-                {
-                    methodNotAllowed(request, "GET, HEAD");
-                }
+            case PREFLIGHT:
+                answer(request, responses.preflight(origin,
+                    request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)), false);
                 break;
 
+            case HEALTH:
             default:
-                counters.increment(Counter.HTTP_NOT_FOUND);
-                respond(request, responses.text(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
-                    "no such path: " + path + " (try GET /events?topic=NAME or POST /publish)\n", origin), false);
+                answer(request, responses.text(ctx.alloc(), HttpResponseStatus.OK, "ok\n", origin), false);
                 break;
         }
     }
 
     // ------------------------------------------------------------------------------------ subscribe
 
-    private void subscribe(final HttpRequest request, final QueryStringDecoder query, final String origin)
+    private void subscribe(final HttpRequest request, final RequestTarget target, final String origin)
     {
         if (broker.isClosing() || stopped)
         {
-            unavailable(request, "broker is shutting down");
+            reject(request, HttpRejection.unavailable("broker is shutting down"), true);
             return;
         }
-        final Map<String, List<String>> params = query.parameters();
-        final List<String> names = params.get("topic");
-        if (null == names || names.isEmpty())
+        final SubscribeRequest subscription;
+        try
         {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "missing topic parameter (GET /events?topic=NAME)", false);
+            subscription = SubscribeRequest.parse(
+                target, request.headers().get("Last-Event-ID"), broker.topics(), broker.config().maxTopicsPerStream());
+        }
+        catch (final HttpRejection rejection)
+        {
+            reject(request, rejection, false);
             return;
-        }
-        final Set<String> distinct = new LinkedHashSet<>(names);
-        final int maxTopics = broker.config().maxTopicsPerStream();
-        if (distinct.size() > maxTopics)
-        {
-            reject(request, HttpResponseStatus.BAD_REQUEST,
-                "too many topics: " + distinct.size() + " (at most " + maxTopics + " per stream)", false);
-            return;
-        }
-        final TopicRegistry registry = broker.topics();
-        final int[] topicIndexes = new int[distinct.size()];
-        int i = 0;
-        for (final String name : distinct)
-        {
-            final String problem = TopicNames.validate(name);
-            if (null != problem)
-            {
-                reject(request, HttpResponseStatus.BAD_REQUEST, "invalid topic '" + printable(name) + "': " + problem, false);
-                return;
-            }
-            final Topic topic = registry.lookupOrCreate(name);
-            if (null == topic)
-            {
-                unavailable(request, "topic limit reached");
-                return;
-            }
-            topicIndexes[i++] = topic.index();
-        }
-
-        String lastEventId = request.headers().get("Last-Event-ID");
-        if (null == lastEventId)
-        {
-            final List<String> fromQuery = params.get("lastEventId");
-            if (null != fromQuery && !fromQuery.isEmpty())
-            {
-                lastEventId = fromQuery.get(0);
-            }
-        }
-        if (null != lastEventId && lastEventId.isEmpty())
-        {
-            // The browser sends an empty header when it never saw an id: treat as a fresh start.
-            lastEventId = null;
         }
 
         counters.increment(Counter.STREAMS_OPENED);
         cancelRequestTimeout();
+        streaming = true;
         final LoopFanOut fanOut = broker.fanOut(ctx.channel().eventLoop());
         final boolean http10 = HttpVersion.HTTP_1_0.equals(request.protocolVersion());
         final SseStreamHandler stream = new SseStreamHandler(fanOut, counters, http10);
         // From here on the connection carries raw pre-encoded chunks: drop the codec first, so the
         // head and every frame below go straight to the socket.
-        final io.netty.channel.Channel channel = ctx.channel();
+        final Channel channel = ctx.channel();
         ctx.pipeline().addLast(stream);
         ctx.pipeline().remove(HttpServerInitializer.CODEC);
         ctx.pipeline().remove(this);
         channel.write(responses.streamHead(channel.alloc(), origin, http10), channel.voidPromise());
-        stream.start(topicIndexes, lastEventId);
+        stream.start(subscription.topicIndexes(), subscription.lastEventId());
     }
 
     // ------------------------------------------------------------------------------------ publish
 
-    private void beginPublish(final HttpRequest request, final String origin)
+    private void beginPublish(final HttpRequest request, final RequestTarget target)
     {
         if (broker.isClosing() || stopped)
         {
-            unavailable(request, "broker is shutting down");
+            reject(request, HttpRejection.unavailable("broker is shutting down"), true);
             return;
         }
         final long contentLength = HttpUtil.getContentLength(request, -1L);
         if (contentLength > maxBodyBytes)
         {
-            counters.increment(Counter.HTTP_BODY_TOO_LARGE);
-            reject(request, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                "body of " + contentLength + " bytes exceeds the limit of " + maxBodyBytes + " bytes", true);
+            reject(request, HttpRejection.tooLarge(
+                "body of " + contentLength + " bytes exceeds the limit of " + maxBodyBytes + " bytes"), true);
             return;
         }
-        if (HttpUtil.is100ContinueExpected(request))
+        if (HttpUtil.is100ContinueExpected(request) && answers.isEmpty())
         {
+            // Only when nothing is owed before it: an interim answer must not overtake earlier ones.
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
         }
         this.request = request;
-        this.pendingOrigin = origin;
+        this.requestTarget = target;
         this.body = ctx.alloc().compositeBuffer(64);
     }
 
@@ -359,15 +349,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         {
             return;
         }
-        final ByteBuf chunk = content.content();
+        final io.netty.buffer.ByteBuf chunk = content.content();
         if (body.readableBytes() + chunk.readableBytes() > maxBodyBytes)
         {
-            counters.increment(Counter.HTTP_BODY_TOO_LARGE);
             final HttpRequest request = this.request;
             releaseBody();
-            this.request = null;
-            reject(request, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                "body exceeds the limit of " + maxBodyBytes + " bytes", true);
+            reject(request, HttpRejection.tooLarge("body exceeds the limit of " + maxBodyBytes + " bytes"), true);
             return;
         }
         if (chunk.isReadable())
@@ -377,12 +364,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         if (content instanceof LastHttpContent)
         {
             final HttpRequest request = this.request;
+            final RequestTarget target = this.requestTarget;
             final CompositeByteBuf body = this.body;
             this.body = null;
             this.request = null;
+            this.requestTarget = null;
             try
             {
-                publish(request, body);
+                publish(request, target, body);
             }
             finally
             {
@@ -391,226 +380,45 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         }
     }
 
-    private void publish(final HttpRequest request, final ByteBuf body)
+    private void publish(final HttpRequest request, final RequestTarget target, final CompositeByteBuf body)
     {
-        final String origin = pendingOrigin;
-        final String contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        final QueryStringDecoder query = pendingQuery;
-        final String topicName;
-        final byte[] eventName;
-        final ByteBuf data;
-        final boolean form = null != contentType &&
-            contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded");
-        if (form)
+        final PublishRequest publish;
+        try
         {
-            final Map<String, List<byte[]>> fields;
-            try
-            {
-                fields = FormBody.decode(body);
-            }
-            catch (final FormBody.MalformedFormException ex)
-            {
-                reject(request, HttpResponseStatus.BAD_REQUEST, ex.getMessage(), false);
-                return;
-            }
-            final byte[] topicBytes = single(fields, "topic");
-            final byte[] dataBytes = single(fields, "data");
-            final byte[] eventBytes = single(fields, "event");
-            if (null == topicBytes || null == dataBytes || (fields.containsKey("event") && null == eventBytes))
-            {
-                reject(request, HttpResponseStatus.BAD_REQUEST,
-                    "form must have exactly one topic, one data and at most one event field", false);
-                return;
-            }
-            topicName = new String(topicBytes, StandardCharsets.UTF_8);
-            eventName = eventBytes;
-            data = Unpooled.wrappedBuffer(dataBytes);
+            publish = PublishRequest.parse(request.headers().get(HttpHeaderNames.CONTENT_TYPE), target, body,
+                broker.config().maxDataBytes(), broker.topics());
         }
-        else
+        catch (final HttpRejection rejection)
         {
-            final List<String> topics = query.parameters().get("topic");
-            if (null == topics || topics.size() != 1)
-            {
-                reject(request, HttpResponseStatus.BAD_REQUEST,
-                    "missing topic: send a form (topic, data, event) or ?topic=NAME with the data as the body", false);
-                return;
-            }
-            topicName = topics.get(0);
-            final List<String> events = query.parameters().get("event");
-            eventName = null == events || events.isEmpty() ? null : events.get(0).getBytes(StandardCharsets.UTF_8);
-            data = body;
-        }
-
-        final String topicProblem = TopicNames.validate(topicName);
-        if (null != topicProblem)
-        {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "invalid topic '" + printable(topicName) + "': " + topicProblem, false);
+            reject(request, rejection, false);
             return;
         }
-        final ByteBuf event = null == eventName ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(eventName);
-        if (event.isReadable() && !TopicNames.isValidEventName(event, event.readerIndex(), event.readableBytes()))
+        if (null == publishes)
         {
-            reject(request, HttpResponseStatus.BAD_REQUEST,
-                "invalid event name: 1 to 64 printable ASCII characters without spaces", false);
-            return;
+            publishes = new PublishQueue(broker, ctx.channel().eventLoop());
         }
-        if (!data.isReadable())
-        {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "data must not be empty", false);
-            return;
-        }
-        final int maxData = broker.config().maxDataBytes();
-        if (data.readableBytes() > maxData)
-        {
-            counters.increment(Counter.HTTP_BODY_TOO_LARGE);
-            reject(request, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                "data of " + data.readableBytes() + " bytes exceeds the limit of " + maxData + " bytes", false);
-            return;
-        }
-        if (!Utf8Text.isValid(data, data.readerIndex(), data.readableBytes()))
-        {
-            reject(request, HttpResponseStatus.BAD_REQUEST, "data is not valid UTF-8", false);
-            return;
-        }
-        final Topic topic = broker.topics().lookupOrCreate(topicName);
-        if (null == topic)
-        {
-            unavailable(request, "topic limit reached");
-            return;
-        }
-        if (null == session)
-        {
-            session = broker.sessions().register(16, ctx.channel().eventLoop(), this);
-            if (null == session)
-            {
-                unavailable(request, "too many publishing connections");
-                return;
-            }
-            producer = broker.ingestRing().newProducer();
-        }
-
-        // Copy event and data into one buffer we own until the ring has taken it.
-        final ByteBuf message = ctx.alloc().buffer(event.readableBytes() + data.readableBytes());
-        message.writeBytes(event, event.readerIndex(), event.readableBytes());
-        message.writeBytes(data, data.readerIndex(), data.readableBytes());
-        pendingMessage = message;
-        pendingTopic = topic.index();
-        pendingEventLength = event.readableBytes();
-        pendingKeepAlive = HttpUtil.isKeepAlive(request);
-        pendingSequence = session.nextSequence();
-        pendingDeadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs());
+        final Slot slot = new Slot(
+            request.headers().get(HttpHeaderNames.ORIGIN), HttpUtil.isKeepAlive(request), false, false);
+        answers.addLast(slot);
         cancelRequestTimeout();
-        ctx.channel().config().setAutoRead(false);
-        counters.increment(Counter.HTTP_PUBLISHES);
-        offerPending();
-    }
-
-    private void offerPending()
-    {
-        final ByteBuf message = pendingMessage;
-        if (null == message || !ctx.channel().isActive())
-        {
-            return;
-        }
-        final int eventLength = pendingEventLength;
-        if (producer.offer(session.id(), pendingSequence, pendingTopic, message,
-            message.readerIndex(), eventLength, message.readerIndex() + eventLength, message.readableBytes() - eventLength))
-        {
-            producer.signalConsumer();
-            pendingMessage = null;
-            message.release();
-            return;
-        }
-        if (System.nanoTime() - pendingDeadlineNs > 0)
-        {
-            pendingMessage = null;
-            message.release();
-            session.markRejected(pendingSequence);
-            session.acknowledged(pendingSequence);
-            pendingSequence = 0;
-            counters.increment(Counter.HTTP_UNAVAILABLE);
-            writeResponse(responses.text(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "broker is overloaded: ingest ring full, retry later\n", pendingOrigin), pendingKeepAlive);
-            return;
-        }
-        ctx.executor().schedule(this::offerPending, 1, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void onSequenced(final PublisherSession session)
-    {
-        final long sequence = pendingSequence;
-        if (0 == sequence || session.sequenced() < sequence || !ctx.channel().isActive())
-        {
-            return;
-        }
-        final long id = session.assignedId(sequence);
-        session.acknowledged(sequence);
-        pendingSequence = 0;
-        writeResponse(responses.text(ctx.alloc(), HttpResponseStatus.OK, Long.toString(id), pendingOrigin), pendingKeepAlive);
-    }
-
-    private void writeResponse(final FullHttpResponse response, final boolean keepAlive)
-    {
-        if (!stopped)
-        {
-            ctx.channel().config().setAutoRead(true);
-        }
-        if (keepAlive && !broker.isClosing())
-        {
-            HttpUtil.setKeepAlive(response, true);
-            ctx.writeAndFlush(response, ctx.voidPromise());
-            armRequestTimeout();
-        }
-        else
-        {
-            HttpUtil.setKeepAlive(response, false);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    private static byte[] single(final Map<String, List<byte[]>> fields, final String name)
-    {
-        final List<byte[]> values = fields.get(name);
-        return null == values || values.size() != 1 ? null : values.get(0);
+        publishes.submit(publish.copyMessage(ctx.alloc()), publish.topicIndex(), publish.eventLength(), slot);
     }
 
     // ------------------------------------------------------------------------------------ responses
 
-    private void preflight(final HttpRequest request, final String origin)
+    private void reject(final HttpRequest request, final HttpRejection rejection, final boolean close)
     {
-        respond(request, responses.preflight(origin,
-            request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)), false);
-    }
-
-    private void methodNotAllowed(final HttpRequest request, final String allowed)
-    {
-        counters.increment(Counter.HTTP_METHOD_NOT_ALLOWED);
-        final FullHttpResponse response = responses.text(ctx.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED,
-            request.method() + " is not allowed on this path; use " + allowed + "\n",
+        counters.increment(rejection.counter());
+        final FullHttpResponse response = responses.text(ctx.alloc(), rejection.status(), rejection.reason() + "\n",
             request.headers().get(HttpHeaderNames.ORIGIN));
-        response.headers().set(HttpHeaderNames.ALLOW, allowed);
-        respond(request, response, false);
-    }
-
-    private void unavailable(final HttpRequest request, final String reason)
-    {
-        counters.increment(Counter.HTTP_UNAVAILABLE);
-        respond(request, responses.text(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, reason + "\n",
-            request.headers().get(HttpHeaderNames.ORIGIN)), true);
-    }
-
-    private void reject(final HttpRequest request, final HttpResponseStatus status, final String reason, final boolean close)
-    {
-        if (HttpResponseStatus.BAD_REQUEST.equals(status))
+        if (null != rejection.allow())
         {
-            counters.increment(Counter.HTTP_BAD_REQUEST);
+            response.headers().set(HttpHeaderNames.ALLOW, rejection.allow());
         }
-        respond(request, responses.text(ctx.alloc(), status, reason + "\n",
-            request.headers().get(HttpHeaderNames.ORIGIN)), close);
+        answer(request, response, close);
     }
 
-    private void rejectMalformed(final HttpRequest request, final Throwable cause)
+    private void rejectMalformed(final Throwable cause)
     {
         final HttpResponseStatus status;
         final String reason;
@@ -632,32 +440,73 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
             status = HttpResponseStatus.BAD_REQUEST;
             reason = "malformed HTTP request: " + cause.getMessage();
         }
-        ctx.writeAndFlush(responses.text(ctx.alloc(), status, reason + "\n", null))
-            .addListener(ChannelFutureListener.CLOSE);
+        final Slot slot = new Slot(null, false, true, false);
+        slot.response = responses.text(ctx.alloc(), status, reason + "\n", null);
+        enqueue(slot);
     }
 
     /**
-     * Sends a complete response to a request whose body, if any, is not wanted.
+     * Queues a complete answer to a request whose body, if any, is not wanted.
      */
-    private void respond(final HttpRequest request, final FullHttpResponse response, final boolean forceClose)
+    private void answer(final HttpRequest request, final FullHttpResponse response, final boolean forceClose)
     {
-        final boolean keepAlive = !forceClose && HttpUtil.isKeepAlive(request) && !broker.isClosing() && !stopped &&
+        final boolean keepAlive = !forceClose && HttpUtil.isKeepAlive(request) &&
             (!HttpUtil.isContentLengthSet(request) || 0 == HttpUtil.getContentLength(request, 0L)) &&
             !HttpUtil.isTransferEncodingChunked(request);
-        if (HttpMethod.HEAD.equals(request.method()))
+        final Slot slot = new Slot(null, keepAlive, !keepAlive, HttpMethod.HEAD.equals(request.method()));
+        slot.response = response;
+        enqueue(slot);
+    }
+
+    private void enqueue(final Slot slot)
+    {
+        answers.addLast(slot);
+        writeAnswers();
+    }
+
+    /**
+     * Writes the filled slots at the front of the queue, flushing once.
+     */
+    private void writeAnswers()
+    {
+        boolean wrote = false;
+        Slot slot;
+        while (null != (slot = answers.peekFirst()) && null != slot.response)
         {
-            response.content().clear();
+            answers.pollFirst();
+            wrote = true;
+            final FullHttpResponse response = slot.response;
+            slot.response = null;
+            if (slot.head)
+            {
+                response.content().clear();
+            }
+            final boolean keepAlive = slot.keepAlive && !slot.close && !broker.isClosing() && !stopped &&
+                !closeAfterAnswers;
+            HttpUtil.setKeepAlive(response, keepAlive);
+            if (keepAlive)
+            {
+                ctx.write(response, ctx.voidPromise());
+            }
+            else
+            {
+                ctx.write(response).addListener(ChannelFutureListener.CLOSE);
+                closeAfterAnswers = true;
+                releaseAnswers();
+                break;
+            }
         }
-        if (keepAlive)
+        if (wrote)
         {
-            HttpUtil.setKeepAlive(response, true);
-            ctx.writeAndFlush(response, ctx.voidPromise());
-            armRequestTimeout();
+            ctx.flush();
+            if (answers.isEmpty() && !closeAfterAnswers && !streaming)
+            {
+                armRequestTimeout();
+            }
         }
-        else
+        if (closeAfterAnswers)
         {
-            HttpUtil.setKeepAlive(response, false);
-                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            releaseInbound();
         }
     }
 
@@ -680,16 +529,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
     private void onRequestTimeout()
     {
         requestTimeout = null;
-        if (!ctx.channel().isActive() || 0 != pendingSequence)
+        if (!ctx.channel().isActive() || !answers.isEmpty() || streaming)
         {
+            // An answer is owed: writing it arms the timeout again.
             return;
         }
         counters.increment(Counter.HTTP_REQUEST_TIMEOUT);
         releaseBody();
         request = null;
-        ctx.writeAndFlush(responses.text(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-            "request not received completely within " + broker.config().requestTimeoutMs() + " ms\n", null))
-            .addListener(ChannelFutureListener.CLOSE);
+        final Slot slot = new Slot(null, false, true, false);
+        slot.response = responses.text(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+            "request not received completely within " + broker.config().requestTimeoutMs() + " ms\n", null);
+        enqueue(slot);
     }
 
     private void releaseBody()
@@ -699,21 +550,43 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
             body.release();
             body = null;
         }
+        request = null;
+        requestTarget = null;
+    }
+
+    private void releaseInbound()
+    {
+        Object msg;
+        while (null != (msg = inbound.pollFirst()))
+        {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void releaseAnswers()
+    {
+        Slot slot;
+        while (null != (slot = answers.pollFirst()))
+        {
+            if (null != slot.response)
+            {
+                slot.response.release();
+                slot.response = null;
+            }
+            slot.abandoned = true;
+        }
     }
 
     private void cleanUp()
     {
         cancelRequestTimeout();
         releaseBody();
-        if (null != pendingMessage)
+        releaseInbound();
+        releaseAnswers();
+        if (null != publishes)
         {
-            pendingMessage.release();
-            pendingMessage = null;
-        }
-        if (null != session)
-        {
-            broker.sessions().unregister(session);
-            session = null;
+            publishes.close();
+            publishes = null;
         }
     }
 
@@ -724,9 +597,49 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements P
         ctx.close();
     }
 
-    static String printable(final String text)
+    /**
+     * One answer owed, in arrival order: filled at once, or when the sequencer has taken a publish.
+     */
+    private final class Slot implements PublishQueue.Answer
     {
-        final String cut = text.length() > 64 ? text.substring(0, 64) + "..." : text;
-        return cut.replaceAll("[^\\x20-\\x7E]", "?");
+        final String origin;
+        final boolean keepAlive;
+        final boolean close;
+        final boolean head;
+        FullHttpResponse response;
+        boolean abandoned;
+
+        Slot(final String origin, final boolean keepAlive, final boolean close, final boolean head)
+        {
+            this.origin = origin;
+            this.keepAlive = keepAlive;
+            this.close = close;
+            this.head = head;
+        }
+
+        @Override
+        public void onPublished(final long id)
+        {
+            fill(responses.text(ctx.alloc(), HttpResponseStatus.OK, Long.toString(id), origin));
+        }
+
+        @Override
+        public void onRejected(final HttpRejection rejection)
+        {
+            // The queue counted it.
+            fill(responses.text(ctx.alloc(), rejection.status(), rejection.reason() + "\n", origin));
+        }
+
+        private void fill(final FullHttpResponse response)
+        {
+            if (abandoned || !ctx.channel().isActive())
+            {
+                response.release();
+                return;
+            }
+            this.response = response;
+            writeAnswers();
+            processInbound();
+        }
     }
 }
