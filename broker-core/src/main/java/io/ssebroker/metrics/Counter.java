@@ -16,6 +16,19 @@ public enum Counter
     HTTP_PUBLISHES("http_publishes"),
     STREAMS_OPENED("streams_opened"),
     STREAMS_CLOSED("streams_closed"),
+    HTTP2_CONNECTIONS("http2_connections"),
+    HTTP2_UPGRADES("http2_upgrades"),
+    /** A stream whose flow-control window stayed closed past the grace period, reset with RST_STREAM. */
+    HTTP2_STREAMS_RESET_SLOW("http2_streams_reset_slow"),
+    /** A connection that as a whole stopped taking bytes past the grace period, closed with GOAWAY. */
+    HTTP2_CONNECTIONS_EVICTED_SLOW("http2_connections_evicted_slow"),
+    /** Connection errors that sent GOAWAY ENHANCE_YOUR_CALM: rapid reset, CONTINUATION or empty-frame floods. */
+    HTTP2_GOAWAY_ENHANCE_YOUR_CALM("http2_goaway_enhance_your_calm"),
+    HTTP2_GOAWAY_PROTOCOL_ERROR("http2_goaway_protocol_error"),
+    /** Other connection errors (flow control, frame size, compression, internal). */
+    HTTP2_GOAWAY_OTHER_ERROR("http2_goaway_other_error"),
+    /** Streams reset because the client broke a rule for that stream only. */
+    HTTP2_STREAM_ERRORS("http2_stream_errors"),
     INGEST_CONNECTIONS("ingest_connections"),
     INGEST_PUBLISHES("ingest_publishes"),
     INGEST_REJECTED("ingest_rejected_publishes"),

@@ -39,6 +39,9 @@ public final class BrokerConfig
     String ingestToken;
     int sequencerBatch = 4096;
     int fanOutBatch = 8192;
+    int http2MaxConcurrentStreams = 1000;
+    int http2MaxHeaderListBytes = 64 * 1024;
+    int http2ConnectionBufferBytes = 4 * 1024 * 1024;
 
     public static BrokerConfig defaults()
     {
@@ -193,6 +196,60 @@ public final class BrokerConfig
         return this;
     }
 
+    /**
+     * Streams (subscriptions and publishes) one HTTP/2 connection may have open at once.
+     */
+    public BrokerConfig http2MaxConcurrentStreams(final int streams)
+    {
+        this.http2MaxConcurrentStreams = streams;
+        return this;
+    }
+
+    /**
+     * Largest request header block an HTTP/2 client may send (SETTINGS_MAX_HEADER_LIST_SIZE); a
+     * 256-topic {@code :path} needs about 12 KiB.
+     */
+    public BrokerConfig http2MaxHeaderListBytes(final int bytes)
+    {
+        this.http2MaxHeaderListBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Outbound bytes an HTTP/2 connection may queue in the broker (its write-buffer high-water mark);
+     * shared by all its streams, which each also stop at their flow-control window.
+     */
+    public BrokerConfig http2ConnectionBufferBytes(final int bytes)
+    {
+        this.http2ConnectionBufferBytes = bytes;
+        return this;
+    }
+
+    public int http2MaxConcurrentStreams()
+    {
+        return http2MaxConcurrentStreams;
+    }
+
+    public int http2MaxHeaderListBytes()
+    {
+        return http2MaxHeaderListBytes;
+    }
+
+    public int http2ConnectionBufferBytes()
+    {
+        return http2ConnectionBufferBytes;
+    }
+
+    public int subscriberBufferBytes()
+    {
+        return subscriberBufferBytes;
+    }
+
+    public long slowGraceMs()
+    {
+        return slowGraceMs;
+    }
+
     public BrokerConfig ingestToken(final String token)
     {
         this.ingestToken = token;
@@ -312,6 +369,9 @@ public final class BrokerConfig
         checkRange("subscriber.slowGraceMs", slowGraceMs, 0, 3_600_000);
         checkRange("subscriber.socketSendBufferBytes", socketSendBufferBytes, 0, 64 << 20);
         checkRange("http.requestTimeoutMs", requestTimeoutMs, 10, 3_600_000);
+        checkRange("http2.maxConcurrentStreams", http2MaxConcurrentStreams, 1, 1_000_000);
+        checkRange("http2.maxHeaderListBytes", http2MaxHeaderListBytes, 4096, 16 << 20);
+        checkRange("http2.connectionBufferBytes", http2ConnectionBufferBytes, 64 * 1024, 1 << 30);
         checkRange("ingest.handshakeTimeoutMs", handshakeTimeoutMs, 10, 3_600_000);
         checkRange("ingest.frameTimeoutMs", frameTimeoutMs, 10, 3_600_000);
         checkRange("shutdown.timeoutMs", shutdownTimeoutMs, 0, 3_600_000);

@@ -104,6 +104,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        if (ctx.channel().isActive())
+        {
+            // Added after the first bytes told the protocol: the connection is active already.
+            armRequestTimeout();
+        }
     }
 
     @Override
@@ -312,6 +317,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         final Channel channel = ctx.channel();
         ctx.pipeline().addLast(stream);
         ctx.pipeline().remove(HttpServerInitializer.CODEC);
+        if (null != ctx.pipeline().get(HttpServerInitializer.UPGRADE))
+        {
+            ctx.pipeline().remove(HttpServerInitializer.UPGRADE);
+        }
         ctx.pipeline().remove(this);
         channel.write(responses.streamHead(channel.alloc(), origin, http10), channel.voidPromise());
         stream.start(subscription.topicIndexes(), subscription.lastEventId());
@@ -395,7 +404,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         }
         if (null == publishes)
         {
-            publishes = new PublishQueue(broker, ctx.channel().eventLoop());
+            publishes = new PublishQueue(broker, ctx.channel().eventLoop(), this::onAnswers);
         }
         final Slot slot = new Slot(
             request.headers().get(HttpHeaderNames.ORIGIN), HttpUtil.isKeepAlive(request), false, false);
@@ -510,6 +519,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         }
     }
 
+    /**
+     * After a round of publish answers: write what is ready, then take what waited for them.
+     */
+    private void onAnswers()
+    {
+        if (!ctx.channel().isActive())
+        {
+            return;
+        }
+        writeAnswers();
+        processInbound();
+    }
+
     private void armRequestTimeout()
     {
         cancelRequestTimeout();
@@ -526,7 +548,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void onRequestTimeout()
+    void onRequestTimeout()
     {
         requestTimeout = null;
         if (!ctx.channel().isActive() || !answers.isEmpty() || streaming)
@@ -637,9 +659,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
                 response.release();
                 return;
             }
+            // Written (and flushed once) by onAnswers after the queue's round of answers.
             this.response = response;
-            writeAnswers();
-            processInbound();
         }
     }
 }

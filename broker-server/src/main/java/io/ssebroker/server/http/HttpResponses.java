@@ -27,7 +27,7 @@ import java.util.Set;
  * <p>
  * <b>Threading:</b> immutable, shared by all connections.
  */
-final class HttpResponses
+public final class HttpResponses
 {
     private static final byte[] ALLOW_ORIGIN = "Access-Control-Allow-Origin: ".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] ALLOW_CREDENTIALS =
@@ -39,7 +39,7 @@ final class HttpResponses
     private final byte[] streamHead11;
     private final byte[] streamHead10;
 
-    HttpResponses(final List<String> corsOrigins)
+    public HttpResponses(final List<String> corsOrigins)
     {
         this.anyOrigin = corsOrigins.contains("*");
         this.origins = new HashSet<>(corsOrigins);
@@ -47,7 +47,7 @@ final class HttpResponses
         this.streamHead10 = encodeStreamHead(true);
     }
 
-    FullHttpResponse text(
+    public FullHttpResponse text(
         final ByteBufAllocator alloc, final HttpResponseStatus status, final String body, final String origin)
     {
         final ByteBuf content = alloc.buffer(body.length() + 1);
@@ -61,7 +61,7 @@ final class HttpResponses
         return response;
     }
 
-    FullHttpResponse preflight(final String origin, final String requestHeaders)
+    public FullHttpResponse preflight(final String origin, final String requestHeaders)
     {
         final FullHttpResponse response =
             new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
@@ -76,7 +76,7 @@ final class HttpResponses
         return response;
     }
 
-    void cors(final HttpHeaders headers, final String origin)
+    public void cors(final HttpHeaders headers, final String origin)
     {
         if (anyOrigin)
         {

@@ -1,17 +1,36 @@
 package io.ssebroker.server.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.http2.Http2BrokerHandler;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Pipeline of a new HTTP connection:
+ * Pipeline of a new connection on the HTTP port, which serves HTTP/1.1, h2c with prior knowledge
+ * and h2c upgraded from HTTP/1.1:
  * <pre>
- *   HttpServerCodec (line ≤ 16 KiB, headers ≤ 8 KiB) → HttpRequestHandler
+ *   detector ─┬─ "PRI * HTTP/2.0…" ──► Http2BrokerHandler
+ *             └─ anything else ─────► HttpServerCodec (line ≤ 16 KiB, headers ≤ 8 KiB)
+ *                                     → HttpServerUpgradeHandler (Upgrade: h2c → Http2BrokerHandler)
+ *                                     → HttpRequestHandler
  * </pre>
- * A {@code GET /events} request replaces both with {@link SseStreamHandler}, which writes
- * pre-encoded chunks directly.
+ * A {@code GET /events} request over HTTP/1.1 replaces the codec, the upgrade handler and the
+ * request handler with {@link SseStreamHandler}, which writes pre-encoded chunks directly. Nothing
+ * of HTTP/2 is built for a connection that does not ask for it.
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel>
 {
@@ -21,8 +40,14 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
      */
     static final int MAX_REQUEST_LINE_BYTES = 16 * 1024;
 
-    static final String CODEC = "http-codec";
-    static final String REQUESTS = "http-requests";
+    /** Largest HTTP/1.1 request that may ask for an upgrade to h2c, body included. */
+    private static final int MAX_UPGRADE_REQUEST_BYTES = 64 * 1024;
+
+    public static final String DETECTOR = "http-detector";
+    public static final String CODEC = "http-codec";
+    public static final String UPGRADE = "http-upgrade";
+    public static final String REQUESTS = "http-requests";
+    public static final String HTTP2 = "http2";
 
     private final Broker broker;
     private final HttpResponses responses;
@@ -37,8 +62,104 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     protected void initChannel(final SocketChannel ch)
     {
         broker.httpChannels().add(ch);
-        ch.pipeline()
-            .addLast(CODEC, new HttpServerCodec(MAX_REQUEST_LINE_BYTES, 8192, 65536))
-            .addLast(REQUESTS, new HttpRequestHandler(broker, responses));
+        ch.pipeline().addLast(DETECTOR, new ProtocolDetector());
+    }
+
+    /**
+     * Adds the HTTP/1.1 handlers after {@code base}, for the cleartext port (with the h2c upgrade)
+     * or for TLS connections that chose {@code http/1.1} by ALPN (without).
+     */
+    public void addHttp1(final ChannelPipeline pipeline, final String base, final boolean upgrade)
+    {
+        final HttpServerCodec codec = new HttpServerCodec(MAX_REQUEST_LINE_BYTES, 8192, 65536);
+        pipeline.addAfter(base, CODEC, codec);
+        String last = CODEC;
+        if (upgrade)
+        {
+            pipeline.addAfter(CODEC, UPGRADE, new HttpServerUpgradeHandler(codec, this::upgradeCodec,
+                MAX_UPGRADE_REQUEST_BYTES));
+            last = UPGRADE;
+        }
+        pipeline.addAfter(last, REQUESTS, new HttpRequestHandler(broker, responses));
+    }
+
+    /**
+     * Adds the HTTP/2 handler after {@code base}.
+     */
+    public void addHttp2(final ChannelPipeline pipeline, final String base)
+    {
+        pipeline.addAfter(base, HTTP2, Http2BrokerHandler.create(broker, responses));
+    }
+
+    private HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(final CharSequence protocol)
+    {
+        if (AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol))
+        {
+            return new Http2ServerUpgradeCodec(HTTP2, Http2BrokerHandler.create(broker, responses));
+        }
+        return null;
+    }
+
+    /**
+     * Tells an HTTP/2 client with prior knowledge (RFC 9113 3.3) from an HTTP/1.x one by the first
+     * bytes, installs the handlers for the protocol and steps aside; the bytes read so far go on to
+     * them.
+     */
+    private final class ProtocolDetector extends ByteToMessageDecoder
+    {
+        private ScheduledFuture<?> timeout;
+
+        @Override
+        public void handlerAdded(final ChannelHandlerContext ctx)
+        {
+            // A client that sends nothing is answered like one whose request never completes: 408.
+            timeout = ctx.executor().schedule(() -> onTimeout(ctx), broker.config().requestTimeoutMs(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void handlerRemoved0(final ChannelHandlerContext ctx)
+        {
+            timeout.cancel(false);
+        }
+
+        private void onTimeout(final ChannelHandlerContext ctx)
+        {
+            if (ctx.isRemoved() || !ctx.channel().isActive())
+            {
+                return;
+            }
+            addHttp1(ctx.pipeline(), DETECTOR, false);
+            ctx.pipeline().remove(this);
+            ((HttpRequestHandler)ctx.pipeline().get(REQUESTS)).onRequestTimeout();
+        }
+
+        @Override
+        protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+        {
+            final ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
+            try
+            {
+                final int compared = Math.min(in.readableBytes(), preface.readableBytes());
+                final boolean matches = ByteBufUtil.equals(in, in.readerIndex(), preface, preface.readerIndex(), compared);
+                if (matches && compared < preface.readableBytes())
+                {
+                    // Could still be the preface: wait for more bytes.
+                    return;
+                }
+                if (matches)
+                {
+                    addHttp2(ctx.pipeline(), DETECTOR);
+                }
+                else
+                {
+                    addHttp1(ctx.pipeline(), DETECTOR, true);
+                }
+                ctx.pipeline().remove(this);
+            }
+            finally
+            {
+                preface.release();
+            }
+        }
     }
 }

@@ -55,6 +55,7 @@ public final class PublishQueue implements PublisherSession.Listener
     private final Broker broker;
     private final EventLoop loop;
     private final Runnable retryTask = this::onRetry;
+    private final Runnable afterAnswers;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private PublisherSession session;
     private IngestRing.Producer producer;
@@ -62,10 +63,15 @@ public final class PublishQueue implements PublisherSession.Listener
     private boolean retryScheduled;
     private boolean closed;
 
-    public PublishQueue(final Broker broker, final EventLoop loop)
+    /**
+     * @param afterAnswers run after each round of answers, so the connection writes them all and
+     *                     flushes once.
+     */
+    public PublishQueue(final Broker broker, final EventLoop loop, final Runnable afterAnswers)
     {
         this.broker = broker;
         this.loop = loop;
+        this.afterAnswers = afterAnswers;
     }
 
     /**
@@ -79,6 +85,7 @@ public final class PublishQueue implements PublisherSession.Listener
         {
             message.release();
             answer.onRejected(HttpRejection.unavailable("broker is shutting down"));
+            afterAnswers.run();
             return;
         }
         if (null == session)
@@ -89,6 +96,7 @@ public final class PublishQueue implements PublisherSession.Listener
                 message.release();
                 broker.counters().increment(Counter.HTTP_UNAVAILABLE);
                 answer.onRejected(HttpRejection.unavailable("too many publishing connections"));
+                afterAnswers.run();
                 return;
             }
             producer = broker.ingestRing().newProducer();
@@ -223,6 +231,7 @@ public final class PublishQueue implements PublisherSession.Listener
         }
         final long sequenced = session.sequenced();
         boolean freed = false;
+        boolean answered = false;
         Pending p;
         while (null != (p = pending.peekFirst()))
         {
@@ -231,6 +240,7 @@ public final class PublishQueue implements PublisherSession.Listener
                 pending.pollFirst();
                 session.acknowledged(p.sequence);
                 freed = true;
+                answered = true;
                 p.answer.onRejected(HttpRejection.unavailable("broker is overloaded: ingest ring full, retry later"));
             }
             else if (0 != p.sequence && null == p.message && p.sequence <= sequenced)
@@ -239,6 +249,7 @@ public final class PublishQueue implements PublisherSession.Listener
                 final long id = session.assignedId(p.sequence);
                 session.acknowledged(p.sequence);
                 freed = true;
+                answered = true;
                 p.answer.onPublished(id);
             }
             else
@@ -253,6 +264,10 @@ public final class PublishQueue implements PublisherSession.Listener
         if (freed && waiting > 0)
         {
             offerWaiting();
+        }
+        if (answered && !closed)
+        {
+            afterAnswers.run();
         }
     }
 
