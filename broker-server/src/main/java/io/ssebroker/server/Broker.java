@@ -32,6 +32,9 @@ import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.http.HttpServerInitializer;
+import io.ssebroker.server.http.TlsServerInitializer;
+import io.ssebroker.server.tls.ServerTls;
+import io.ssebroker.server.tls.TlsContexts;
 import io.ssebroker.server.ingest.IngestServerInitializer;
 import org.agrona.concurrent.AgentRunner;
 
@@ -88,6 +91,8 @@ public final class Broker implements AutoCloseable
     private final AtomicLong sequencerErrors = new AtomicLong();
     private Channel httpServer;
     private Channel ingestServer;
+    private Channel tlsServer;
+    private ServerTls tls;
 
     private Broker(final BrokerConfig config)
     {
@@ -176,23 +181,21 @@ public final class Broker implements AutoCloseable
 
         final WriteBufferWaterMark waterMark =
             new WriteBufferWaterMark(config.subscriberBufferBytes / 2, config.subscriberBufferBytes);
-        final ServerBootstrap http = new ServerBootstrap();
-        if (config.socketSendBufferBytes > 0)
-        {
-            http.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes);
-        }
-        httpServer = http
-            .group(acceptGroup, workerGroup)
-            .channel(serverChannelClass)
-            .option(ChannelOption.SO_BACKLOG, 4096)
-            .option(ChannelOption.SO_REUSEADDR, true)
-            .childOption(ChannelOption.ALLOCATOR, alloc)
-            .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
-            .childHandler(new HttpServerInitializer(this))
+        final HttpServerInitializer httpInitializer = new HttpServerInitializer(this);
+        httpServer = httpBootstrap(waterMark)
+            .childHandler(httpInitializer)
             .bind(new InetSocketAddress(config.host, config.httpPort))
             .sync()
             .channel();
+        if (config.tlsPort() >= 0)
+        {
+            tls = loadTls();
+            tlsServer = httpBootstrap(waterMark)
+                .childHandler(new TlsServerInitializer(this, tls.sslContext(), httpInitializer))
+                .bind(new InetSocketAddress(config.host, config.tlsPort()))
+                .sync()
+                .channel();
+        }
 
         ingestServer = new ServerBootstrap()
             .group(acceptGroup, workerGroup)
@@ -205,8 +208,37 @@ public final class Broker implements AutoCloseable
             .bind(new InetSocketAddress(config.host, config.ingestPort))
             .sync()
             .channel();
-        LOG.info(() -> "broker listening: http " + httpServer.localAddress() + ", ingest " + ingestServer.localAddress() +
+        LOG.info(() -> "broker listening: http " + httpServer.localAddress() +
+            (null == tlsServer ? "" : ", tls " + tlsServer.localAddress()) + ", ingest " + ingestServer.localAddress() +
             ", " + config.eventLoops + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + "), first id " + epochId);
+    }
+
+    private ServerBootstrap httpBootstrap(final WriteBufferWaterMark waterMark)
+    {
+        final ServerBootstrap http = new ServerBootstrap();
+        if (config.socketSendBufferBytes > 0)
+        {
+            http.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes);
+        }
+        return http
+            .group(acceptGroup, workerGroup)
+            .channel(serverChannelClass)
+            .option(ChannelOption.SO_BACKLOG, 4096)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.ALLOCATOR, alloc)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark);
+    }
+
+    private ServerTls loadTls()
+    {
+        final TlsContexts.Provider provider = TlsContexts.Provider.fromFlag(config.tlsProvider());
+        final ServerTls loaded = config.tlsSelfSigned() ?
+            TlsContexts.selfSigned(provider) :
+            TlsContexts.fromPem(java.nio.file.Path.of(config.tlsCertFile()), java.nio.file.Path.of(config.tlsKeyFile()),
+                provider);
+        LOG.info(() -> "TLS port uses " + loaded.providerDescription() + (loaded.selfSigned() ? " (self-signed)" : ""));
+        return loaded;
     }
 
     private void wakeLoops()
@@ -302,6 +334,22 @@ public final class Broker implements AutoCloseable
         return ((InetSocketAddress)httpServer.localAddress()).getPort();
     }
 
+    /**
+     * @return the bound TLS port, or -1 when the broker has none.
+     */
+    public int tlsPort()
+    {
+        return null == tlsServer ? -1 : ((InetSocketAddress)tlsServer.localAddress()).getPort();
+    }
+
+    /**
+     * @return the TLS port's certificate and provider, or null when the broker has none.
+     */
+    public ServerTls tls()
+    {
+        return tls;
+    }
+
     public int ingestPort()
     {
         return ((InetSocketAddress)ingestServer.localAddress()).getPort();
@@ -357,6 +405,7 @@ public final class Broker implements AutoCloseable
         try
         {
             closeServer(httpServer);
+            closeServer(tlsServer);
             closeServer(ingestServer);
 
             // Stop taking new publishes; connections answer what they have already handed over.

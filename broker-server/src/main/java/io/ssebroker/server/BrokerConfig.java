@@ -39,6 +39,11 @@ public final class BrokerConfig
     String ingestToken;
     int sequencerBatch = 4096;
     int fanOutBatch = 8192;
+    int tlsPort = -1;
+    String tlsCertFile;
+    String tlsKeyFile;
+    boolean tlsSelfSigned;
+    String tlsProvider = "auto";
     int http2MaxConcurrentStreams = 1000;
     int http2MaxHeaderListBytes = 64 * 1024;
     int http2ConnectionBufferBytes = 4 * 1024 * 1024;
@@ -194,6 +199,68 @@ public final class BrokerConfig
     {
         this.shutdownTimeoutMs = timeoutMs;
         return this;
+    }
+
+    /**
+     * The TLS port (HTTP/1.1 and h2 by ALPN), or -1 for none (the default); 0 picks a free port.
+     */
+    public BrokerConfig tlsPort(final int port)
+    {
+        this.tlsPort = port;
+        return this;
+    }
+
+    /**
+     * PEM certificate chain and PKCS#8 private key of the TLS port.
+     */
+    public BrokerConfig tlsPem(final String certFile, final String keyFile)
+    {
+        this.tlsCertFile = certFile;
+        this.tlsKeyFile = keyFile;
+        return this;
+    }
+
+    /**
+     * Generate a self-signed certificate for the TLS port at start-up (development only).
+     */
+    public BrokerConfig tlsSelfSigned(final boolean selfSigned)
+    {
+        this.tlsSelfSigned = selfSigned;
+        return this;
+    }
+
+    /**
+     * {@code auto} (OpenSSL where it loads, else the JDK), {@code openssl} or {@code jdk}.
+     */
+    public BrokerConfig tlsProvider(final String provider)
+    {
+        this.tlsProvider = provider;
+        return this;
+    }
+
+    public int tlsPort()
+    {
+        return tlsPort;
+    }
+
+    public String tlsCertFile()
+    {
+        return tlsCertFile;
+    }
+
+    public String tlsKeyFile()
+    {
+        return tlsKeyFile;
+    }
+
+    public boolean tlsSelfSigned()
+    {
+        return tlsSelfSigned;
+    }
+
+    public String tlsProvider()
+    {
+        return tlsProvider;
     }
 
     /**
@@ -369,6 +436,28 @@ public final class BrokerConfig
         checkRange("subscriber.slowGraceMs", slowGraceMs, 0, 3_600_000);
         checkRange("subscriber.socketSendBufferBytes", socketSendBufferBytes, 0, 64 << 20);
         checkRange("http.requestTimeoutMs", requestTimeoutMs, 10, 3_600_000);
+        checkRange("tls.port", tlsPort, -1, 65535);
+        if (tlsPort >= 0)
+        {
+            final boolean pem = null != tlsCertFile || null != tlsKeyFile;
+            if (pem && tlsSelfSigned)
+            {
+                throw new IllegalArgumentException("--tls-cert/--tls-key and --tls-self-signed exclude each other");
+            }
+            if (pem && (null == tlsCertFile || null == tlsKeyFile))
+            {
+                throw new IllegalArgumentException("--tls-cert and --tls-key must be given together");
+            }
+            if (!pem && !tlsSelfSigned)
+            {
+                throw new IllegalArgumentException(
+                    "--tls-port needs a certificate: --tls-cert FILE --tls-key FILE, or --tls-self-signed");
+            }
+        }
+        else if (null != tlsCertFile || null != tlsKeyFile || tlsSelfSigned)
+        {
+            throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-self-signed need --tls-port");
+        }
         checkRange("http2.maxConcurrentStreams", http2MaxConcurrentStreams, 1, 1_000_000);
         checkRange("http2.maxHeaderListBytes", http2MaxHeaderListBytes, 4096, 16 << 20);
         checkRange("http2.connectionBufferBytes", http2ConnectionBufferBytes, 64 * 1024, 1 << 30);

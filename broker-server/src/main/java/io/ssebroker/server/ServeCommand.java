@@ -81,6 +81,27 @@ final class ServeCommand implements Callable<Integer>
         description = "A request must arrive completely within this time (default ${DEFAULT-VALUE}).")
     long requestTimeoutMs = D.requestTimeoutMs;
 
+    @Option(names = "--tls-port", description = "TLS port serving HTTP/1.1 and h2 (ALPN); off unless given.")
+    Integer tlsPort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain for --tls-port.")
+    String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key for --tls-port.")
+    String tlsKey;
+
+    @Option(names = "--tls-self-signed",
+        description = "Generate a self-signed certificate for --tls-port at start-up (development only).")
+    boolean tlsSelfSigned;
+
+    @Option(names = "--tls-provider",
+        description = "auto (OpenSSL/BoringSSL where it loads, else the JDK), openssl or jdk (default ${DEFAULT-VALUE}).")
+    String tlsProvider = D.tlsProvider;
+
+    @Option(names = "--h2-max-concurrent-streams",
+        description = "Streams one HTTP/2 connection may have open at once (default ${DEFAULT-VALUE}).")
+    int h2MaxConcurrentStreams = D.http2MaxConcurrentStreams;
+
     @Option(names = "--demo", description = "Publish a built-in ticker feed.")
     boolean demo;
 
@@ -108,7 +129,15 @@ final class ServeCommand implements Callable<Integer>
             .maxTopics(maxTopics)
             .maxTopicsPerStream(maxTopicsPerStream)
             .requestTimeoutMs(requestTimeoutMs)
-            .ingestToken(ingestToken);
+            .ingestToken(ingestToken)
+            .tlsPem(tlsCert, tlsKey)
+            .tlsSelfSigned(tlsSelfSigned)
+            .tlsProvider(tlsProvider)
+            .http2MaxConcurrentStreams(h2MaxConcurrentStreams);
+        if (null != tlsPort)
+        {
+            config.tlsPort(tlsPort);
+        }
         if (null != eventLoops)
         {
             config.eventLoops(eventLoops);
@@ -127,7 +156,17 @@ final class ServeCommand implements Callable<Integer>
             return 2;
         }
 
-        final Broker broker = Broker.start(config);
+        final Broker broker;
+        try
+        {
+            broker = Broker.start(config);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            // A certificate or key that cannot be used: the message names the flag.
+            System.err.println("invalid configuration: " + ex.getMessage());
+            return 2;
+        }
         final CountDownLatch stopped = new CountDownLatch(1);
         final DemoFeed feed = demo ? DemoFeed.start(host, broker.ingestPort(), ingestToken, demoIntervalMs) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
@@ -157,6 +196,11 @@ final class ServeCommand implements Callable<Integer>
         }
         System.out.println("  publish:          curl -d topic=news -d 'data=hello' " + base + "/publish");
         System.out.println("  resume after id:  curl -N -H 'Last-Event-ID: <id>' '" + base + "/events?topic=news'");
+        if (broker.tlsPort() >= 0)
+        {
+            System.out.println("  over TLS (h2):    curl -N" + (tlsSelfSigned ? "k" : "") + " 'https://" + host + ":" +
+                broker.tlsPort() + "/events?topic=news'");
+        }
         System.out.println("Stop with Ctrl-C (SIGTERM/SIGINT shut down gracefully).");
         System.out.println();
         stopped.await();

@@ -1,0 +1,66 @@
+package io.ssebroker.server.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.ssebroker.server.Broker;
+
+/**
+ * Pipeline of a new connection on the TLS port:
+ * <pre>
+ *   SslHandler → ALPN ─┬─ h2 ───────────────────► Http2BrokerHandler
+ *                      └─ http/1.1 (or none) ───► HttpServerCodec → HttpRequestHandler
+ * </pre>
+ * The handlers after TLS are the cleartext port's ({@link HttpServerInitializer}), without the h2c
+ * upgrade, which RFC 9113 3.2 reserves for cleartext.
+ */
+public final class TlsServerInitializer extends ChannelInitializer<SocketChannel>
+{
+    public static final String TLS = "tls";
+    public static final String ALPN = "alpn";
+
+    private final Broker broker;
+    private final SslContext sslContext;
+    private final HttpServerInitializer http;
+
+    public TlsServerInitializer(final Broker broker, final SslContext sslContext, final HttpServerInitializer http)
+    {
+        this.broker = broker;
+        this.sslContext = sslContext;
+        this.http = http;
+    }
+
+    @Override
+    protected void initChannel(final SocketChannel ch)
+    {
+        broker.httpChannels().add(ch);
+        ch.pipeline()
+            .addLast(TLS, sslContext.newHandler(ch.alloc()))
+            .addLast(ALPN, new Negotiation());
+    }
+
+    private final class Negotiation extends ApplicationProtocolNegotiationHandler
+    {
+        Negotiation()
+        {
+            // A client that offers no ALPN (curl --http1.1, old clients) speaks HTTP/1.1.
+            super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        @Override
+        protected void configurePipeline(final ChannelHandlerContext ctx, final String protocol)
+        {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol))
+            {
+                http.addHttp2(ctx.pipeline(), ALPN);
+            }
+            else
+            {
+                http.addHttp1(ctx.pipeline(), ALPN, false);
+            }
+        }
+    }
+}
