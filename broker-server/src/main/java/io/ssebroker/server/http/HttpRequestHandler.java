@@ -278,6 +278,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
                     request.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)), false);
                 break;
 
+            case PAGE:
+                answer(request, StaticPages.index(ctx.alloc()), false);
+                break;
+
             case HEALTH:
             default:
                 answer(request, responses.text(ctx.alloc(), HttpResponseStatus.OK, "ok\n", origin), false);

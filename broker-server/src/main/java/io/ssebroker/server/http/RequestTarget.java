@@ -30,7 +30,9 @@ public final class RequestTarget
         /** {@code OPTIONS} on {@code /events} or {@code /publish}: CORS preflight. */
         PREFLIGHT,
         /** {@code GET} or {@code HEAD /health}. */
-        HEALTH
+        HEALTH,
+        /** {@code GET /}: the built-in live-view page ({@link StaticPages}). */
+        PAGE
     }
 
     private final String path;
@@ -84,6 +86,14 @@ public final class RequestTarget
                     return Endpoint.PUBLISH;
                 }
                 return preflightOr(method, "POST, OPTIONS");
+
+            case "/":
+            case "/index.html":
+                if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
+                {
+                    return Endpoint.PAGE;
+                }
+                throw methodNotAllowed(method, "GET, HEAD");
 
             case "/health":
                 if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))

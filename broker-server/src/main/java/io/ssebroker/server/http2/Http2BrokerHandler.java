@@ -45,6 +45,7 @@ import io.ssebroker.server.http.HttpServerInitializer;
 import io.ssebroker.server.http.PublishQueue;
 import io.ssebroker.server.http.PublishRequest;
 import io.ssebroker.server.http.RequestTarget;
+import io.ssebroker.server.http.StaticPages;
 import io.ssebroker.server.http.SubscribeRequest;
 
 import java.nio.charset.StandardCharsets;
@@ -340,6 +341,10 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             case PREFLIGHT:
                 respond(stream, responses.preflight(origin,
                     string(headers.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS))), false);
+                break;
+
+            case PAGE:
+                respond(stream, StaticPages.index(ctx.alloc()), HttpMethod.HEAD.equals(httpMethod));
                 break;
 
             case HEALTH:
