@@ -71,7 +71,7 @@ public final class Broker implements AutoCloseable
 
     private final BrokerConfig config;
     private final BrokerCounters counters = new BrokerCounters();
-    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final Class<? extends ServerChannel> serverChannelClass;
@@ -97,6 +97,7 @@ public final class Broker implements AutoCloseable
     private Broker(final BrokerConfig config)
     {
         this.config = config.validate();
+        this.alloc = null == config.allocator() ? PooledByteBufAllocator.DEFAULT : config.allocator();
         final boolean epoll = Epoll.isAvailable();
         this.acceptGroup = epoll ?
             new EpollEventLoopGroup(1, new DefaultThreadFactory("accept")) :

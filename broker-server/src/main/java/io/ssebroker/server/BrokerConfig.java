@@ -1,5 +1,7 @@
 package io.ssebroker.server;
 
+import io.netty.buffer.ByteBufAllocator;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,6 +41,7 @@ public final class BrokerConfig
     String ingestToken;
     int sequencerBatch = 4096;
     int fanOutBatch = 8192;
+    ByteBufAllocator allocator;
     int tlsPort = -1;
     String tlsCertFile;
     String tlsKeyFile;
@@ -236,6 +239,21 @@ public final class BrokerConfig
     {
         this.tlsProvider = provider;
         return this;
+    }
+
+    /**
+     * The allocator of every buffer the broker makes (frames, responses, socket reads); default
+     * Netty's pooled allocator. For embedding and for tests that count allocations.
+     */
+    public BrokerConfig allocator(final ByteBufAllocator allocator)
+    {
+        this.allocator = allocator;
+        return this;
+    }
+
+    public ByteBufAllocator allocator()
+    {
+        return allocator;
     }
 
     public int tlsPort()
