@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * Each instance has its own fresh temporary directory: the profile ({@code --user-data-dir}), and
  * {@code HOME} and the XDG directories, so nothing is read from or left in the user's home. Flags keep
  * the browser off the network apart from the loopback page and broker: no background networking,
- * component updates, sync or proxy, and no QUIC.
+ * component updates, sync or proxy, and no QUIC. The profile's preferences turn network prediction
+ * off, so the browser opens no speculative connections and a test can count the ones it makes.
  *
  * <h2>Processes</h2>
  * Chromium forks zygotes, renderers, a GPU and a network process under the browser, and starts
@@ -68,6 +69,15 @@ public final class HeadlessChromium implements AutoCloseable
      */
     public static HeadlessChromium open(final URI page) throws IOException
     {
+        return open(page, List.of());
+    }
+
+    /**
+     * Starts Chromium headless on the given page, with extra command-line flags after the usual ones
+     * (e.g. {@code --ignore-certificate-errors-spki-list=...} for a broker's self-signed certificate).
+     */
+    public static HeadlessChromium open(final URI page, final List<String> extraFlags) throws IOException
+    {
         final String executable = executable();
         if (null == executable)
         {
@@ -76,7 +86,8 @@ public final class HeadlessChromium implements AutoCloseable
         final Path home = Files.createTempDirectory("headless-chromium-");
         final Path profile = Files.createDirectory(home.resolve("profile"));
         final Path log = home.resolve("chromium.log");
-        final ProcessBuilder builder = new ProcessBuilder(
+        writePreferences(profile);
+        final List<String> command = new ArrayList<>(List.of(
             executable,
             "--headless",
             "--no-sandbox",
@@ -87,8 +98,10 @@ public final class HeadlessChromium implements AutoCloseable
             "--disable-component-update",
             "--disable-sync",
             "--no-proxy-server",
-            "--user-data-dir=" + profile,
-            page.toString())
+            "--user-data-dir=" + profile));
+        command.addAll(extraFlags);
+        command.add(page.toString());
+        final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
         final Map<String, String> env = builder.environment();
@@ -191,6 +204,18 @@ public final class HeadlessChromium implements AutoCloseable
                 survivors.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList());
         }
         deleteTree(home);
+    }
+
+    /**
+     * Seeds the profile with "do not predict network actions" (the pref behind Chromium's
+     * {@code NetworkPredictionOptions} policy). Without it Chromium preconnects to the page's origin
+     * at start-up: over TLS two speculative connections both negotiate h2, the broker counts both,
+     * and Chromium closes the one it does not need, so a test cannot count connections.
+     */
+    private static void writePreferences(final Path profile) throws IOException
+    {
+        Files.writeString(Files.createDirectory(profile.resolve("Default")).resolve("Preferences"),
+            "{\"net\":{\"network_prediction_options\":2}}", StandardCharsets.UTF_8);
     }
 
     private static void deleteTree(final Path root)
