@@ -210,8 +210,9 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         else if (Broker.BrokerEvent.SHUTDOWN == evt)
         {
             // Closes once the streams are ended (the broker ends every subscription next), or at
-            // the graceful-shutdown timeout.
-            ctx.close();
+            // the graceful-shutdown timeout. Our own close(), not ctx.close(): a context's close
+            // starts at the handler before this one and would skip that wait.
+            close(ctx, ctx.newPromise());
         }
         else
         {
