@@ -56,19 +56,19 @@ final class Http2StreamSink implements SubscriberSink
         // The slice is ours alone: narrowing its indexes to the SSE bytes copies nothing.
         final int start = frame.readerIndex() + payloadOffset;
         frame.setIndex(start, start + payloadLength);
-        connection.writeData(streamId, frame, false);
+        connection.writeData(stream, frame, false);
     }
 
     @Override
     public void writeControl(final ByteBuf sseText)
     {
-        connection.writeData(streamId, sseText, false);
+        connection.writeData(stream, sseText, false);
     }
 
     @Override
     public void writeHeartbeat()
     {
-        connection.writeData(streamId, SseControlFrames.heartbeat(), false);
+        connection.writeData(stream, SseControlFrames.heartbeat(), false);
     }
 
     @Override
@@ -93,7 +93,7 @@ final class Http2StreamSink implements SubscriberSink
         {
             // Lapped or shutting down: end the body cleanly, so the client reconnects (and is told
             // in-band what it missed) instead of seeing an error.
-            connection.writeData(streamId, Unpooled.EMPTY_BUFFER, true);
+            connection.writeData(stream, Unpooled.EMPTY_BUFFER, true);
             connection.sinkConnection().flush();
         }
     }

@@ -117,6 +117,15 @@ public final class H2Wire implements AutoCloseable
     }
 
     /**
+     * Writes raw bytes (not flushed), for clients that break off mid-preface.
+     */
+    public H2Wire raw(final byte[] bytes) throws IOException
+    {
+        out.write(bytes);
+        return this;
+    }
+
+    /**
      * Writes one frame (not flushed).
      */
     public H2Wire frame(final int type, final int flags, final int streamId, final byte[] payload) throws IOException
@@ -185,6 +194,19 @@ public final class H2Wire implements AutoCloseable
                     "; frames: " + summary());
             }
         }
+    }
+
+    /**
+     * @return the next frame, or null when none arrives within the timeout.
+     */
+    public Frame next(final Duration timeout) throws InterruptedException
+    {
+        final Frame frame = inbound.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (null != frame)
+        {
+            taken.add(frame);
+        }
+        return frame;
     }
 
     /**
