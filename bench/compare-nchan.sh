@@ -10,7 +10,8 @@
 # Options (environment variables):
 #   SECONDS_PER_POINT=20   measurement window per point;  WARMUP_SECONDS=10   publishing before it
 #   SUBSCRIBERS="1000 10000 19000"   RATES="100 1000"   TOPICS=10   PAYLOAD_BYTES=100
-#   TARGETS="broker nchan"  which servers to test
+#   TARGETS="broker nchan"  which servers to test; with PROTOCOL=h2 the default is "broker broker-h1 nchan", so
+#                           the broker's h2 and HTTP/1.1 figures come from the same run
 #   BROKER_PUBLISH=ingest   ingest (TCP ingest protocol) or http (POST /publish)
 #   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
@@ -18,7 +19,7 @@
 #   SERVER_CPUS="" LOADGEN_CPUS=""   pin the server and the load generator to CPU lists (taskset -c), e.g. 0 and 1,
 #                           for a per-core comparison; nginx then runs one worker per server CPU
 #   PROTOCOL=h1             subscribers over HTTP/1.1 (h1) or h2c with prior knowledge, 100 streams a connection (h2);
-#                           h2 measures nchan only until the broker speaks HTTP/2
+#                           target broker-h1 is the broker with HTTP/1.1 subscribers whatever PROTOCOL says
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
 #
 # Only loopback addresses are used; every process this script starts is stopped by its PID on exit.
@@ -33,7 +34,12 @@ SUBSCRIBERS="${SUBSCRIBERS:-1000 10000 19000}"
 RATES="${RATES:-100 1000}"
 TOPICS="${TOPICS:-10}"
 PAYLOAD_BYTES="${PAYLOAD_BYTES:-100}"
-TARGETS="${TARGETS:-broker nchan}"
+PROTOCOL="${PROTOCOL:-h1}"
+if [ "$PROTOCOL" = h2 ]; then
+    TARGETS="${TARGETS:-broker broker-h1 nchan}"
+else
+    TARGETS="${TARGETS:-broker nchan}"
+fi
 BROKER_PUBLISH="${BROKER_PUBLISH:-ingest}"
 BROKER_ARGS="${BROKER_ARGS:-}"
 BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:-}"
@@ -41,7 +47,6 @@ BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
 NCHAN_H2_PORT="${NCHAN_H2_PORT:-8082}"
-PROTOCOL="${PROTOCOL:-h1}"
 SERVER_CPUS="${SERVER_CPUS:-}"
 LOADGEN_CPUS="${LOADGEN_CPUS:-}"
 
@@ -165,6 +170,20 @@ start_broker() {
     fi
 }
 
+# The same broker, measured with HTTP/1.1 subscribers (see protocol_of).
+start_broker-h1() {
+    start_broker
+}
+
+# protocol_of TARGET -> the subscribers' protocol for that target's points
+protocol_of() {
+    if [ "$1" = broker-h1 ]; then
+        echo h1
+    else
+        echo "$PROTOCOL"
+    fi
+}
+
 start_nchan() {
     log "starting nginx + nchan"
     local prefix="$OUT/nginx" module
@@ -207,31 +226,38 @@ wait_for_port() {
 
 # run_point TARGET SUBSCRIBERS RATE -> appends a table row
 run_point() {
-    local target="$1" subs="$2" rate="$3" dir="$OUT/$1-$2-$3"
+    local target="$1" subs="$2" rate="$3" dir="$OUT/$1-$2-$3" protocol
+    protocol="$(protocol_of "$target")"
     # Warm-up: right after the ramp the broker, the load generator and its child JVMs all JIT-compile
     # on the same cores; with 3 s the first seconds of the window carried that (p99 150 ms instead of
     # 15-40 ms at 10,000 x 100). nchan needs no warm-up and loses nothing by it.
     local warmup="${WARMUP_SECONDS:-10}" ramp=$(( subs / 2000 + 2 )) drain=3
     mkdir -p "$dir"
-    log "$target: $subs subscribers, $rate events/s, ${SECONDS_PER_POINT}s"
-    local cpu_before cpu_after rss_kb
+    log "$target: $subs subscribers over $protocol, $rate events/s, ${SECONDS_PER_POINT}s"
+    local cpu_before cpu_after rss_kb window_before window_after
     cpu_before="$(total_cpu_ticks "$SERVER_PID")"
     "${PIN_LOADGEN[@]}" java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
         --subscribers "$subs" --topics "$TOPICS" --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
-        --sub-url "$SUB_URL" --protocol "$PROTOCOL" --publish "$PUB_URL" --source-addresses "$SOURCES" \
+        --sub-url "$SUB_URL" --protocol "$protocol" --publish "$PUB_URL" --source-addresses "$SOURCES" \
         --ramp-seconds "$ramp" --warmup-seconds "$warmup" --duration-seconds "$SECONDS_PER_POINT" \
         --drain-seconds "$drain" --processes $(( (subs + 9999) / 10000 )) \
         --label "$target-$subs-$rate" --out "$dir" >"$dir/loadgen.log" 2>&1 &
     local loadgen_pid=$!
     STARTED_PIDS+=("$loadgen_pid")
-    # Sample RSS three quarters into the window, while every subscriber is connected.
-    sleep $(( ramp + 3 + warmup + SECONDS_PER_POINT * 3 / 4 ))
+    # Server CPU inside the measurement window (the JVM start-up takes about the 3 s allowed for it),
+    # for deliveries per server CPU-second; RSS three quarters into it, while every subscriber is connected.
+    sleep $(( ramp + 3 + warmup ))
+    window_before="$(total_cpu_ticks "$SERVER_PID")"
+    sleep $(( SECONDS_PER_POINT * 3 / 4 ))
     rss_kb="$(total_rss_kb "$SERVER_PID")"
+    sleep $(( SECONDS_PER_POINT - SECONDS_PER_POINT * 3 / 4 ))
+    window_after="$(total_cpu_ticks "$SERVER_PID")"
     wait "$loadgen_pid" || log "loadgen exited with $? (see $dir/loadgen.log)"
     cpu_after="$(total_cpu_ticks "$SERVER_PID")"
-    local cpu_s
+    local cpu_s window_cpu_s
     cpu_s="$(awk -v a="$cpu_before" -v b="$cpu_after" -v t="$CLK_TCK" 'BEGIN { printf "%.1f", (b - a) / t }')"
-    row "$target" "$subs" "$rate" "$dir/summary.json" "$cpu_s" "$rss_kb"
+    window_cpu_s="$(awk -v a="$window_before" -v b="$window_after" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
+    row "$target" "$protocol" "$subs" "$rate" "$dir/summary.json" "$cpu_s" "$window_cpu_s" "$rss_kb"
 }
 
 json_number() {
@@ -240,9 +266,9 @@ json_number() {
 }
 
 row() {
-    local target="$1" subs="$2" rate="$3" json="$4" cpu_s="$5" rss_kb="$6"
+    local target="$1" protocol="$2" subs="$3" rate="$4" json="$5" cpu_s="$6" window_cpu_s="$7" rss_kb="$8"
     if [ ! -f "$json" ]; then
-        printf '| %s | %s | %s | failed | | | | | | | | | |\n' "$target" "$subs" "$rate" >>"$TABLE"
+        printf '| %s | %s | %s | %s | failed | | | | | | | | | | |\n' "$target" "$protocol" "$subs" "$rate" >>"$TABLE"
         return
     fi
     local delivered received ratio p50 p99 p999
@@ -253,17 +279,18 @@ row() {
     order="$(json_number "$json" gaps)/$(json_number "$json" duplicates)/$(json_number "$json" reordered)/$(json_number "$json" missingAtEnd)"
     ratio="$(json_number "$json" deliveryRatio)"
     p50="$(json_number "$json" p50)"; p99="$(json_number "$json" p99)"; p999="$(json_number "$json" p999)"
-    awk -v t="$target" -v s="$subs" -v r="$rate" -v d="$delivered" -v e="$received" -v q="$ratio" -v a="$p50" \
-        -v b="$p99" -v c="$p999" -v o="$order" -v cpu="$cpu_s" -v rss="$rss_kb" 'BEGIN {
-            printf "| %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %s | %.0f | %.1f |\n",
-                t, s, r, d, (e < 0 ? "-" : sprintf("%.0f", e)), q, a / 1000, b / 1000, c / 1000, o, cpu, rss / 1024,
-                rss / s }' >>"$TABLE"
+    awk -v t="$target" -v p="$protocol" -v s="$subs" -v r="$rate" -v d="$delivered" -v e="$received" -v q="$ratio" \
+        -v a="$p50" -v b="$p99" -v c="$p999" -v o="$order" -v cpu="$cpu_s" -v w="$window_cpu_s" -v rss="$rss_kb" \
+        -v n="$SECONDS_PER_POINT" 'BEGIN {
+            printf "| %s | %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %s | %s | %.2fM | %.0f | %.1f |\n",
+                t, p, s, r, d, (e < 0 ? "-" : sprintf("%.0f", e)), q, a / 1000, b / 1000, c / 1000, o, cpu, w,
+                (w > 0 ? d * n / w / 1e6 : 0), rss / 1024, rss / s }' >>"$TABLE"
 }
 
 table_header() {
     {
-        echo "| server | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | gaps/dups/reordered/missing at end | server CPU s | RSS MiB | RSS ÷ subscribers KiB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "| server | subscribers over | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | gaps/dups/reordered/missing at end | server CPU s | server CPU s in window | deliveries per server CPU-s | RSS MiB | RSS ÷ subscribers KiB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     } >"$TABLE"
 }
 
@@ -277,15 +304,11 @@ run_matrix() {
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
         echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
-        echo "Subscribers over $PROTOCOL; warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
+        echo "Subscribers over $PROTOCOL (broker-h1: HTTP/1.1); warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
         echo
     } >"$OUT/header.md"
     table_header
     for target in $TARGETS; do
-        if [ "$PROTOCOL" = h2 ] && [ "$target" = broker ]; then
-            log "broker: no HTTP/2 yet, skipped"
-            continue
-        fi
         "start_$target"
         for subs in $SUBSCRIBERS; do
             for rate in $RATES; do
