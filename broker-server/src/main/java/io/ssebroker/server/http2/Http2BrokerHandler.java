@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -124,6 +125,12 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> prefaceTimeout;
     private ByteBuf headerSlab;
+    /** The DATA frame queued last on the channel, still unflushed, which the same stream may extend. */
+    private Http2Stream openFrameStream;
+    private ByteBuf openFrameSlab;
+    private int openFrameHeaderIndex;
+    private int openFrameLength;
+    private long openFrameQueuedBytes;
     private LoopFanOut fanOut;
     private PublishQueue publishes;
     private boolean stopped;
@@ -242,6 +249,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         {
             stopped = true;
             // No new streams from now on; the open ones go on until the broker ends them.
+            closeOpenFrame();
             goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
                 ctx.newPromise());
             ctx.flush();
@@ -415,6 +423,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             return;
         }
         counters.increment(Counter.STREAMS_OPENED);
+        closeOpenFrame();
         encoder().writeHeaders(ctx, stream.id(), streamHeaders(origin), 0, false, ctx.voidPromise());
         final Http2StreamSink sink = new Http2StreamSink(this, stream);
         stream.setProperty(sinkKey, sink);
@@ -581,6 +590,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
 
     private void write(final Http2Stream stream, final FullHttpResponse response, final boolean head)
     {
+        closeOpenFrame();
         try
         {
             final ByteBuf content = response.content();
@@ -617,28 +627,33 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     {
         if (endOfStream || !writeDataNow(stream, data))
         {
+            closeOpenFrame();
             encoder().writeData(ctx, stream.id(), data, 0, endOfStream, ctx.voidPromise());
         }
     }
 
     /**
      * The common case of a subscription's DATA: nothing of the stream waits in the flow controller
-     * and both windows take the whole frame. It then goes straight to the channel, and its bytes are
-     * taken from the stream and connection windows here, as the flow controller would take them.
-     * The encoder's path builds a flow-controlled frame, a coalescing queue and a promise aggregate
-     * per write, and flushing it walks them again: profiled at 10,000 streams × 1,000 events/s that
-     * was most of the h2 fan-out's CPU. Anything else (a queue behind a closed window, a frame over
-     * the peer's maximum size, a stream not open on our side) takes the encoder's path, in order.
+     * and both windows take the bytes. They then go straight to the channel, and are taken from the
+     * stream and connection windows here, as the flow controller would take them. The encoder's path
+     * builds a flow-controlled frame, a coalescing queue and a promise aggregate per write, and
+     * flushing walks them again: profiled at 10,000 streams × 1,000 events/s that was most of the
+     * h2 fan-out's CPU. Anything else (a queue behind a closed window, more than the peer's maximum
+     * frame size, a stream not open on our side) takes the encoder's path, in order.
+     * <p>
+     * Events written to one stream back to back (a replay, a burst in one batch) share one DATA
+     * frame: while the last bytes queued on the channel are this stream's frame and nothing has been
+     * flushed or written since, its header's length is raised and the slice appended.
      *
-     * @return false when the frame must go through the encoder instead; {@code data} is untouched.
+     * @return false when the bytes must go through the encoder instead; {@code data} is untouched.
      */
     private boolean writeDataNow(final Http2Stream stream, final ByteBuf data)
     {
         final int length = data.readableBytes();
         final Http2RemoteFlowController flow = encoder().flowController();
+        final int maxFrameBytes = encoder().configuration().frameSizePolicy().maxFrameSize();
         if (0 == length || !stream.state().localSideOpen() || flow.hasFlowControlled(stream) ||
-            flow.windowSize(stream) < length || flow.windowSize(connectionStream) < length ||
-            length > encoder().configuration().frameSizePolicy().maxFrameSize())
+            flow.windowSize(stream) < length || flow.windowSize(connectionStream) < length || length > maxFrameBytes)
         {
             return false;
         }
@@ -652,9 +667,31 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             // Only a window growing past 2^31-1 is an error; shrinking one is not.
             throw new IllegalStateException(ex);
         }
-        ctx.write(dataFrameHeader(length, stream.id()), ctx.voidPromise());
+        final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        if (stream == openFrameStream && null != outbound && outbound.totalPendingWriteBytes() == openFrameQueuedBytes &&
+            openFrameLength + length <= maxFrameBytes)
+        {
+            openFrameLength += length;
+            openFrameSlab.setMedium(openFrameHeaderIndex, openFrameLength);
+        }
+        else
+        {
+            ctx.write(dataFrameHeader(length, stream.id()), ctx.voidPromise());
+            openFrameStream = stream;
+            openFrameLength = length;
+        }
         ctx.write(data, ctx.voidPromise());
+        openFrameQueuedBytes = null == outbound ? -1 : outbound.totalPendingWriteBytes();
         return true;
+    }
+
+    /**
+     * Whatever goes on the channel next, the last DATA frame may no longer grow.
+     */
+    private void closeOpenFrame()
+    {
+        openFrameStream = null;
+        openFrameSlab = null;
     }
 
     /**
@@ -671,6 +708,8 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             slab = headerSlab = ctx.alloc().directBuffer(HEADER_SLAB_BYTES);
         }
         final int offset = slab.writerIndex();
+        openFrameSlab = slab;
+        openFrameHeaderIndex = offset;
         slab.writeMedium(length)
             .writeByte(DATA_FRAME_TYPE)
             .writeByte(0)
@@ -681,6 +720,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
 
     private void releaseHeaderSlab()
     {
+        closeOpenFrame();
         if (null != headerSlab)
         {
             headerSlab.release();
@@ -690,6 +730,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
 
     void resetStream(final int streamId, final Http2Error error)
     {
+        closeOpenFrame();
         resetStream(ctx, streamId, error.code(), ctx.voidPromise());
         flushConnection();
     }
@@ -717,6 +758,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         }
         counters.increment(Counter.HTTP2_CONNECTIONS_EVICTED_SLOW);
         final ByteBuf debug = Unpooled.copiedBuffer("connection not reading: evicted", StandardCharsets.US_ASCII);
+        closeOpenFrame();
         goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), debug, ctx.newPromise());
         // Nothing more will be read from it: close now rather than wait for streams to end.
         gracefulShutdownTimeoutMillis(0);
@@ -730,6 +772,21 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         {
             flush(ctx);
         }
+    }
+
+    @Override
+    public void flush(final ChannelHandlerContext ctx)
+    {
+        closeOpenFrame();
+        super.flush(ctx);
+    }
+
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg) throws Exception
+    {
+        // Reading may write (SETTINGS and PING acks, WINDOW_UPDATE releasing queued frames).
+        closeOpenFrame();
+        super.channelRead(ctx, msg);
     }
 
     private void onWritabilityChanged(final Http2Stream stream)

@@ -130,4 +130,37 @@ class Http2FlowControlTest
             assertEquals(expected.toString(), received.toString());
         }
     }
+
+    @Test
+    void shouldCarryReplayInFewerDataFramesThanEvents() throws Exception
+    {
+        final String topic = "h2-replay-frames";
+        final int events = 20;
+        final long firstId = RawHttp.publish(broker.httpPort(), topic, "replayed-0");
+        final StringBuilder expected = new StringBuilder("retry: 3000\n: ok\n\n");
+        for (int i = 1; i < events; i++)
+        {
+            final String data = "replayed-" + i;
+            final long id = RawHttp.publish(broker.httpPort(), topic, data);
+            expected.append("id: ").append(id).append("\ndata: ").append(data).append("\n\n");
+        }
+        try (H2Wire wire = H2Wire.connect(broker.httpPort()))
+        {
+            // Resume after the first event: the other 19 are replayed as the stream opens.
+            wire.preface()
+                .headers(1, H2Wire.END_STREAM | H2Wire.END_HEADERS, H2Wire.requestBlock("GET",
+                    "/events?topic=" + topic + "&lastEventId=" + firstId, "127.0.0.1:" + broker.httpPort()))
+                .flush();
+            final StringBuilder received = new StringBuilder();
+            int frames = 0;
+            while (received.length() < expected.length())
+            {
+                received.append(wire.await("the replay", f -> H2Wire.DATA == f.type() && 1 == f.streamId(), WAIT).text());
+                frames++;
+            }
+            assertEquals(expected.toString(), received.toString());
+            assertTrue(frames < events / 2, "the preamble and " + (events - 1) + " replayed events came in " + frames +
+                " DATA frames: " + wire.summary());
+        }
+    }
 }
