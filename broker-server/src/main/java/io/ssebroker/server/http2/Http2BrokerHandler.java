@@ -75,8 +75,10 @@ import java.util.logging.Logger;
  * <h2>Flow control</h2>
  * The stream and connection windows are Netty's remote flow controller's; bytes are distributed
  * uniformly over writable streams ({@link UniformStreamByteDistributor}, cheaper than the weighted
- * default for many flat streams). Streams are flushed together: the fan-out flushes the connection
- * once per batch. Inbound bytes are returned to the client's window as soon as they are read; a
+ * default for many flat streams). A subscription's DATA that both windows take at once skips the
+ * encoder's per-frame queueing and goes straight to the channel, its bytes taken from the windows
+ * through the flow controller ({@link #writeData}). Streams are flushed together: the fan-out
+ * flushes the connection once per batch. Inbound bytes are returned to the client's window as soon as they are read; a
  * body is bounded by the same limit as over HTTP/1.1.
  *
  * <h2>Errors and abuse</h2>
