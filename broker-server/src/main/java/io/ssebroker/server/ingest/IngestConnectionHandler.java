@@ -63,7 +63,9 @@ import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
  * <h2>Errors</h2>
  * Per-publish problems (topic, event name, UTF-8, size, empty data) reject that publish with an
  * {@code ERROR} naming its sequence and the connection goes on. Framing and handshake problems are
- * connection-level: an {@code ERROR} with sequence 0, then close. Each is counted.
+ * connection-level: an {@code ERROR} with sequence 0, then close. Each is counted. Before that
+ * {@code ERROR}, every publish already offered to the ring is acknowledged (the handler stops
+ * reading and waits for the sequencer), so the publisher never resends one that subscribers got.
  *
  * <h2>Reference counting</h2>
  * The cumulation buffer is owned here and released when the connection ends or it empties.
@@ -74,9 +76,13 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 {
     private static final Logger LOG = Logger.getLogger(IngestConnectionHandler.class.getName());
 
+    /** Longest wait for the sequencer to take the publishes before a connection-level error. */
+    private static final long FATAL_ACK_WAIT_MS = 1000;
     private static final int STATE_HANDSHAKE = 0;
     private static final int STATE_OPEN = 1;
     private static final int STATE_CLOSED = 2;
+    /** A connection-level error is due; reading has stopped and the publishes already offered are awaited. */
+    private static final int STATE_FAILING = 3;
 
     private static final boolean CONSUMED = true;
     private static final boolean BLOCKED = false;
@@ -92,6 +98,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private ChannelHandlerContext ctx;
     private ByteBuf cumulation;
     private int state = STATE_HANDSHAKE;
+    private int fatalCode;
+    private String fatalMessage;
     private boolean blockedOnRing;
     private boolean blockedOnInFlight;
     private boolean blockedOnWrite;
@@ -139,7 +147,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        if (!(msg instanceof ByteBuf) || STATE_CLOSED == state)
+        if (!(msg instanceof ByteBuf) || !isReading())
         {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
@@ -172,7 +180,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
      */
     private void process()
     {
-        while (STATE_CLOSED != state && null != cumulation)
+        while (isReading() && null != cumulation)
         {
             final ByteBuf in = cumulation;
             final int readable = in.readableBytes();
@@ -192,14 +200,16 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             {
                 // Check what the first frame claims to be before trusting its length: bytes from
                 // another protocol (an HTTP request, say) are a failed handshake, not a huge frame.
-                if (readable < LENGTH_FIELD_BYTES + 1)
-                {
-                    break;
-                }
-                if (TYPE_HELLO != in.getByte(index + LENGTH_FIELD_BYTES) || length < 1 || length > maxFrameBytes)
+                // A length no HELLO can have fails at once, without waiting for a type byte.
+                if (length < 1 || length > maxFrameBytes ||
+                    readable >= LENGTH_FIELD_BYTES + 1 && TYPE_HELLO != in.getByte(index + LENGTH_FIELD_BYTES))
                 {
                     fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB'");
                     return;
+                }
+                if (readable < LENGTH_FIELD_BYTES + 1)
+                {
+                    break;
                 }
             }
             if (0 == length)
@@ -260,7 +270,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 fatal(BAD_FRAME, "unknown frame type 0x" + Integer.toHexString(type & 0xFF));
                 return;
             }
-            if (STATE_CLOSED == state)
+            if (!isReading())
             {
                 return;
             }
@@ -301,7 +311,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 armFrameTimeout();
             }
         }
-        if (!isBlocked() && !stopped && STATE_CLOSED != state)
+        if (!isBlocked() && !stopped && isReading())
         {
             ctx.channel().config().setAutoRead(true);
         }
@@ -470,6 +480,18 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         writeAcks();
+        if (STATE_FAILING == state)
+        {
+            if (allOfferedSequenced())
+            {
+                sendFatalError();
+            }
+            else
+            {
+                flushIfNeeded();
+            }
+            return;
+        }
         flushIfNeeded();
         if (blockedOnInFlight && !session.isFull())
         {
@@ -565,26 +587,67 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         needsFlush = true;
     }
 
+    /**
+     * Ends the connection for a connection-level error: stops reading, acknowledges every publish
+     * already offered to the ring (waiting for the sequencer when some are still on their way: they
+     * will reach subscribers, so the publisher must not resend them), then sends the {@code ERROR}
+     * with sequence 0 and closes.
+     */
     private void fatal(final int code, final String message)
     {
-        if (STATE_CLOSED == state)
+        if (!isReading())
         {
             return;
         }
         endPass();
         counters.increment(Counter.INGEST_PROTOCOL_ERRORS);
+        ctx.channel().config().setAutoRead(false);
+        fatalCode = code;
+        fatalMessage = message;
         if (STATE_OPEN == state)
         {
             writeAcks();
+            if (!allOfferedSequenced())
+            {
+                state = STATE_FAILING;
+                flushIfNeeded();
+                // The sequencer answers within microseconds; this only bounds a stalled broker.
+                ctx.executor().schedule(() ->
+                {
+                    if (STATE_FAILING == state)
+                    {
+                        sendFatalError();
+                    }
+                }, FATAL_ACK_WAIT_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
         }
+        sendFatalError();
+    }
+
+    private boolean allOfferedSequenced()
+    {
+        return session.sequenced() >= session.peekSequence() - 1;
+    }
+
+    private void sendFatalError()
+    {
         state = STATE_CLOSED;
-        writeError(0, code, message);
+        writeError(0, fatalCode, fatalMessage);
         needsFlush = false;
-        ctx.channel().config().setAutoRead(false);
         // Close once the error is out; a peer that does not read gets a bounded time to take it.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         ctx.executor().schedule(() -> ctx.close(), 5, TimeUnit.SECONDS);
         releaseResources();
+    }
+
+    /**
+     * @return true while frames are read and handled: before and after the handshake, not once a
+     *         connection-level error or the end is due.
+     */
+    private boolean isReading()
+    {
+        return STATE_HANDSHAKE == state || STATE_OPEN == state;
     }
 
     private void block()
@@ -599,7 +662,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 
     private void resume()
     {
-        if (STATE_CLOSED == state)
+        if (!isReading())
         {
             return;
         }
@@ -619,7 +682,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private void retry()
     {
         retryScheduled = false;
-        if (blockedOnRing && STATE_CLOSED != state)
+        if (blockedOnRing && isReading())
         {
             blockedOnRing = false;
             resume();
@@ -638,7 +701,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private void onFrameTimeout()
     {
         frameTimeout = null;
-        if (STATE_CLOSED == state || null == cumulation || !cumulation.isReadable())
+        if (!isReading() || null == cumulation || !cumulation.isReadable())
         {
             return;
         }
@@ -671,7 +734,13 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         }
         else if (Broker.BrokerEvent.SHUTDOWN == evt)
         {
-            if (STATE_CLOSED != state)
+            if (STATE_FAILING == state)
+            {
+                // Its error goes first: whatever the sequencer took by now is acknowledged with it.
+                writeAcks();
+                sendFatalError();
+            }
+            else if (STATE_CLOSED != state)
             {
                 if (STATE_OPEN == state)
                 {

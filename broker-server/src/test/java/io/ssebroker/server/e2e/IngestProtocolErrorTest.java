@@ -28,12 +28,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IngestProtocolErrorTest
 {
     private static final long FRAME_TIMEOUT_MS = 300;
+    private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
     private static final int MAX_DATA_BYTES = 1024;
     private static final int MAX_FRAME_BYTES = MAX_DATA_BYTES + 512;
 
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.with(config -> config
         .frameTimeoutMs(FRAME_TIMEOUT_MS)
+        .handshakeTimeoutMs(HANDSHAKE_TIMEOUT_MS)
         .maxDataBytes(MAX_DATA_BYTES));
 
     @RegisterExtension
@@ -151,6 +153,54 @@ class IngestProtocolErrorTest
             wire.raw(new byte[] {0, 0, 0, 0}).flush();
 
             assertConnectionError(wire, 1);
+        }
+        probe.assertStillServing();
+    }
+
+    @Test
+    void shouldFailHandshakeAtOnceWhenFirstFrameHasLengthZero() throws Exception
+    {
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            final long startNs = System.nanoTime();
+            // Four bytes and nothing more: no type byte will ever follow.
+            wire.raw(new byte[] {0, 0, 0, 0}).flush();
+
+            assertConnectionError(wire, 2);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            assertTrue(elapsedMs < HANDSHAKE_TIMEOUT_MS / 2,
+                "answered after " + elapsedMs + " ms: waited for the handshake timeout instead of answering at once");
+        }
+        probe.assertStillServing();
+    }
+
+    @Test
+    void shouldAcknowledgeEveryPublishTakenBeforeConnectionError() throws Exception
+    {
+        final int publishes = 500;
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            wire.handshake();
+            // One burst: valid publishes, then a frame that ends the connection.
+            for (int i = 0; i < publishes; i++)
+            {
+                wire.publish("before-error", null, ("event-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            wire.raw(new byte[] {0, 0, 0, 0}).flush();
+
+            long acknowledged = 0;
+            IngestWire.Frame frame;
+            while (IngestWire.ACK == (frame = wire.readFrame()).type())
+            {
+                final IngestWire.Ack ack = frame.asAck();
+                assertEquals(acknowledged + 1, ack.firstSeq(), "ACK runs in order, none skipped: " + ack);
+                acknowledged += ack.count();
+            }
+            assertEquals(publishes, acknowledged, "every publish taken must be acknowledged before the ERROR");
+            final IngestWire.Error error = frame.asError();
+            assertEquals(0, error.seq(), error.toString());
+            assertEquals(1, error.code(), error.message());
+            assertTrue(wire.awaitClose(), "connection must close after the ERROR");
         }
         probe.assertStillServing();
     }
