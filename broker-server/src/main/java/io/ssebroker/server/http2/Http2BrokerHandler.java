@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.DefaultHttp2Connection;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -103,6 +104,8 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private static final AsciiString NO = AsciiString.cached("no");
     private static final AsciiString LAST_EVENT_ID = AsciiString.cached("last-event-id");
     private static final int FRAME_HEADER_BYTES = 9;
+    /** DATA written past the encoder stays within the frame size every peer accepts (RFC 9113 4.2). */
+    private static final int MAX_DIRECT_FRAME_BYTES = Http2CodecUtil.DEFAULT_MAX_FRAME_SIZE;
     private static final byte DATA_FRAME_TYPE = 0x0;
     /** Room for about 1,800 DATA frame headers. */
     private static final int HEADER_SLAB_BYTES = 16 * 1024;
@@ -114,6 +117,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private final Http2Connection.PropertyKey sinkKey;
     private final Http2Connection.PropertyKey requestKey;
     private final Http2Stream connectionStream;
+    private final Http2RemoteFlowController flow;
     private final SinkConnection sinkConnection = new SinkConnection()
     {
         @Override
@@ -129,7 +133,6 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private ByteBuf headerSlab;
     /** The DATA frame queued last on the channel, still unflushed, which the same stream may extend. */
     private Http2Stream openFrameStream;
-    private ByteBuf openFrameSlab;
     private int openFrameHeaderIndex;
     private int openFrameLength;
     private long openFrameQueuedBytes;
@@ -153,6 +156,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         this.sinkKey = connection.newKey();
         this.requestKey = connection.newKey();
         this.connectionStream = connection.connectionStream();
+        this.flow = encoder.flowController();
         connection.addListener(new Http2ConnectionAdapter()
         {
             @Override
@@ -254,7 +258,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             closeOpenFrame();
             goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
                 ctx.newPromise());
-            ctx.flush();
+            flush(ctx);
         }
         else if (Broker.BrokerEvent.SHUTDOWN == evt)
         {
@@ -619,7 +623,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
 
     boolean isWritable(final Http2Stream stream)
     {
-        return encoder().flowController().isWritable(stream);
+        return flow.isWritable(stream);
     }
 
     /**
@@ -644,18 +648,18 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
      * frame size, a stream not open on our side) takes the encoder's path, in order.
      * <p>
      * Events written to one stream back to back (a replay, a burst in one batch) share one DATA
-     * frame: while the last bytes queued on the channel are this stream's frame and nothing has been
-     * flushed or written since, its header's length is raised and the slice appended.
+     * frame: while the last bytes queued on the channel are this stream's frame, its header's length
+     * is raised and the slice appended. Every other write path, flush and read ends the open frame
+     * explicitly ({@link #closeOpenFrame}): the channel's queued byte count is only a second guard,
+     * blind under TLS, where {@code SslHandler} holds writes until the flush.
      *
      * @return false when the bytes must go through the encoder instead; {@code data} is untouched.
      */
     private boolean writeDataNow(final Http2Stream stream, final ByteBuf data)
     {
         final int length = data.readableBytes();
-        final Http2RemoteFlowController flow = encoder().flowController();
-        final int maxFrameBytes = encoder().configuration().frameSizePolicy().maxFrameSize();
         if (0 == length || !stream.state().localSideOpen() || flow.hasFlowControlled(stream) ||
-            flow.windowSize(stream) < length || flow.windowSize(connectionStream) < length || length > maxFrameBytes)
+            flow.windowSize(stream) < length || flow.windowSize(connectionStream) < length || length > MAX_DIRECT_FRAME_BYTES)
         {
             return false;
         }
@@ -671,10 +675,10 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         }
         final ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
         if (stream == openFrameStream && null != outbound && outbound.totalPendingWriteBytes() == openFrameQueuedBytes &&
-            openFrameLength + length <= maxFrameBytes)
+            openFrameLength + length <= MAX_DIRECT_FRAME_BYTES)
         {
             openFrameLength += length;
-            openFrameSlab.setMedium(openFrameHeaderIndex, openFrameLength);
+            headerSlab.setMedium(openFrameHeaderIndex, openFrameLength);
         }
         else
         {
@@ -693,7 +697,6 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private void closeOpenFrame()
     {
         openFrameStream = null;
-        openFrameSlab = null;
     }
 
     /**
@@ -710,7 +713,6 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             slab = headerSlab = ctx.alloc().directBuffer(HEADER_SLAB_BYTES);
         }
         final int offset = slab.writerIndex();
-        openFrameSlab = slab;
         openFrameHeaderIndex = offset;
         slab.writeMedium(length)
             .writeByte(DATA_FRAME_TYPE)
@@ -743,7 +745,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
      */
     void onSlowStream(final Http2StreamSink sink)
     {
-        if (!encoder().flowController().isWritable(connection().connectionStream()) || !ctx.channel().isWritable())
+        if (!flow.isWritable(connectionStream) || !ctx.channel().isWritable())
         {
             evictConnection();
             return;
@@ -764,7 +766,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), debug, ctx.newPromise());
         // Nothing more will be read from it: close now rather than wait for streams to end.
         gracefulShutdownTimeoutMillis(0);
-        ctx.flush();
+        flush(ctx);
         ctx.close();
     }
 

@@ -46,28 +46,18 @@ class Http2FlowControlTest
                 .flush();
             final H2Wire.Frame preamble = wire.await("the preamble",
                 frame -> H2Wire.DATA == frame.type() && 1 == frame.streamId(), WAIT);
-            int sent = preamble.payload().length;
 
             final StringBuilder expected = new StringBuilder();
             for (int i = 0; i < 5; i++)
             {
                 final String data = "event-" + i + "-0123456789";
-                final long id = RawHttp.publish(broker.httpPort(), topic, data);
-                expected.append("id: ").append(id).append("\ndata: ").append(data).append("\n\n");
+                expected.append(publish(topic, data));
             }
             assertTrue(expected.length() > STREAM_WINDOW_BYTES, "the events must not fit the window");
 
             // Only what fits the window arrives, however long we wait.
-            final StringBuilder received = new StringBuilder();
-            H2Wire.Frame frame;
-            while (null != (frame = wire.next(QUIET)))
-            {
-                if (H2Wire.DATA == frame.type() && 1 == frame.streamId())
-                {
-                    sent += frame.payload().length;
-                    received.append(frame.text());
-                }
-            }
+            final StringBuilder received = new StringBuilder(takeUntilQuiet(wire));
+            final int sent = preamble.payload().length + received.length();
             assertTrue(sent <= STREAM_WINDOW_BYTES, "sent " + sent + " bytes on a " + STREAM_WINDOW_BYTES +
                 "-byte window: " + wire.summary());
             assertTrue(expected.toString().startsWith(received.toString()), received.toString());
@@ -75,12 +65,7 @@ class Http2FlowControlTest
 
             // Open the window: the rest follows, once and in order.
             wire.frame(H2Wire.WINDOW_UPDATE, 0, 1, ByteBuffer.allocate(4).putInt(64 * 1024).array()).flush();
-            while (received.length() < expected.length())
-            {
-                final H2Wire.Frame data = wire.await("the held events",
-                    f -> H2Wire.DATA == f.type() && 1 == f.streamId(), WAIT);
-                received.append(data.text());
-            }
+            takeUntil(wire, received, expected.length());
             assertEquals(expected.toString(), received.toString());
         }
     }
@@ -98,35 +83,21 @@ class Http2FlowControlTest
                 .flush();
             final H2Wire.Frame preamble = wire.await("the preamble",
                 frame -> H2Wire.DATA == frame.type() && 1 == frame.streamId(), WAIT);
-            int sent = preamble.payload().length;
             final String data = "x".repeat(16_000);
             final StringBuilder expected = new StringBuilder();
             for (int i = 0; i < 6; i++)
             {
-                final long id = RawHttp.publish(broker.httpPort(), topic, data);
-                expected.append("id: ").append(id).append("\ndata: ").append(data).append("\n\n");
+                expected.append(publish(topic, data));
             }
-            final StringBuilder received = new StringBuilder();
-            H2Wire.Frame frame;
-            while (null != (frame = wire.next(QUIET)))
-            {
-                if (H2Wire.DATA == frame.type() && 1 == frame.streamId())
-                {
-                    sent += frame.payload().length;
-                    received.append(frame.text());
-                }
-            }
+            final StringBuilder received = new StringBuilder(takeUntilQuiet(wire));
+            final int sent = preamble.payload().length + received.length();
             assertTrue(sent <= 65_535, "sent " + sent + " bytes on a 65,535-byte connection window");
             assertTrue(received.length() < expected.length(), "everything arrived without a WINDOW_UPDATE");
 
             // Stream and connection windows both open: the rest follows, once and in order.
             final byte[] increment = ByteBuffer.allocate(4).putInt(1 << 20).array();
             wire.frame(H2Wire.WINDOW_UPDATE, 0, 0, increment).frame(H2Wire.WINDOW_UPDATE, 0, 1, increment).flush();
-            while (received.length() < expected.length())
-            {
-                received.append(wire.await("the held events", f -> H2Wire.DATA == f.type() && 1 == f.streamId(), WAIT)
-                    .text());
-            }
+            takeUntil(wire, received, expected.length());
             assertEquals(expected.toString(), received.toString());
         }
     }
@@ -140,9 +111,7 @@ class Http2FlowControlTest
         final StringBuilder expected = new StringBuilder("retry: 3000\n: ok\n\n");
         for (int i = 1; i < events; i++)
         {
-            final String data = "replayed-" + i;
-            final long id = RawHttp.publish(broker.httpPort(), topic, data);
-            expected.append("id: ").append(id).append("\ndata: ").append(data).append("\n\n");
+            expected.append(publish(topic, "replayed-" + i));
         }
         try (H2Wire wire = H2Wire.connect(broker.httpPort()))
         {
@@ -161,6 +130,43 @@ class Http2FlowControlTest
             assertEquals(expected.toString(), received.toString());
             assertTrue(frames < events / 2, "the preamble and " + (events - 1) + " replayed events came in " + frames +
                 " DATA frames: " + wire.summary());
+        }
+    }
+
+    /**
+     * @return the event as the stream carries it.
+     */
+    private static String publish(final String topic, final String data) throws java.io.IOException
+    {
+        return "id: " + RawHttp.publish(broker.httpPort(), topic, data) + "\ndata: " + data + "\n\n";
+    }
+
+    /**
+     * @return the text of the DATA frames on stream 1 until none comes for {@link #QUIET}.
+     */
+    private static String takeUntilQuiet(final H2Wire wire) throws InterruptedException
+    {
+        final StringBuilder text = new StringBuilder();
+        H2Wire.Frame frame;
+        while (null != (frame = wire.next(QUIET)))
+        {
+            if (H2Wire.DATA == frame.type() && 1 == frame.streamId())
+            {
+                text.append(frame.text());
+            }
+        }
+        return text.toString();
+    }
+
+    /**
+     * Appends the text of stream 1's DATA frames until {@code received} holds {@code length} characters.
+     */
+    private static void takeUntil(final H2Wire wire, final StringBuilder received, final int length)
+        throws InterruptedException
+    {
+        while (received.length() < length)
+        {
+            received.append(wire.await("the held events", f -> H2Wire.DATA == f.type() && 1 == f.streamId(), WAIT).text());
         }
     }
 }
