@@ -4,13 +4,15 @@ package io.ssebroker.ingest;
  * Layout of a publish message in the ingest ring (native byte order, written and read on this host).
  *
  * <pre>
- *   0            4             8                               16             20            24      26
- *   +------------+-------------+-------------------------------+--------------+-------------+-------+-------------+------+
- *   | session id | topic index | publish sequence (per session)| data fields  | first break | evLen | event bytes | data |
- *   |            |             |                               | length       | (or -1)     |       |             |      |
- *   +------------+-------------+-------------------------------+--------------+-------------+-------+-------------+------+
+ *   0            4             8                        16            20            24          28      30      32                    40
+ *   +------------+-------------+------------------------+-------------+-------------+-----------+-------+-------+---------------------+-----+-------+------+
+ *   | session id | topic index | publish sequence       | data fields | first break | publisher | evLen | keyLen| publisher sequence  | key | event | data |
+ *   |            |             | (per session)          | length      | (or -1)     | (or -1)   |       |       | (0 without one)     |     |       |      |
+ *   +------------+-------------+------------------------+-------------+-------------+-----------+-------+-------+---------------------+-----+-------+------+
  * </pre>
- * The data length is the message length minus {@link #EVENT_OFFSET} minus the event length.
+ * The data length is the message length minus {@link #KEY_OFFSET}, the key length and the event
+ * length. The publisher and its sequence, or the key, let the sequencer take a resend at most once
+ * ({@link Deduplication}).
  * <p>
  * The producer (an event loop) scans the data for line breaks while it has it in cache and records
  * what the SSE encoding needs: the {@code data:} lines' total length
@@ -28,8 +30,12 @@ public final class IngestMessageDescriptor
     public static final int SEQUENCE_OFFSET = 8;
     public static final int DATA_FIELDS_LENGTH_OFFSET = 16;
     public static final int FIRST_BREAK_OFFSET = 20;
-    public static final int EVENT_LENGTH_OFFSET = 24;
-    public static final int EVENT_OFFSET = 26;
+    public static final int PUBLISHER_OFFSET = 24;
+    public static final int EVENT_LENGTH_OFFSET = 28;
+    public static final int KEY_LENGTH_OFFSET = 30;
+    public static final int PUBLISHER_SEQUENCE_OFFSET = 32;
+    /** The key, then the event name, then the data. */
+    public static final int KEY_OFFSET = 40;
 
     private IngestMessageDescriptor()
     {

@@ -13,9 +13,12 @@ import java.util.concurrent.locks.LockSupport;
 
 import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
-import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.MSG_PUBLISH;
+import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
@@ -126,7 +129,7 @@ public final class IngestRing
         }
 
         /**
-         * Copies one publish into the ring.
+         * Copies one publish without a publisher id or key into the ring.
          *
          * @return true if it was taken; false if the ring is full (retry later, nothing written).
          * @throws IllegalArgumentException if the message is larger than {@link #maxMessageLength()}.
@@ -141,7 +144,35 @@ public final class IngestRing
             final int dataIndex,
             final int dataLength)
         {
-            final int length = EVENT_OFFSET + eventLength + dataLength;
+            return offer(sessionId, sequence, topicIndex, Deduplication.NO_PUBLISHER, 0, src, 0, 0,
+                eventIndex, eventLength, dataIndex, dataLength);
+        }
+
+        /**
+         * Copies one publish into the ring, with what the sequencer needs to take it at most once.
+         *
+         * @param publisherRef      {@link Deduplication.PublisherRecord#ref()}, or {@link Deduplication#NO_PUBLISHER}.
+         * @param publisherSequence the publisher's sequence, 0 for none.
+         * @param keyIndex          index of the idempotency key in {@code src}.
+         * @param keyLength         its length, 0 for none.
+         * @return true if it was taken; false if the ring is full (retry later, nothing written).
+         * @throws IllegalArgumentException if the message is larger than {@link #maxMessageLength()}.
+         */
+        public boolean offer(
+            final int sessionId,
+            final long sequence,
+            final int topicIndex,
+            final int publisherRef,
+            final long publisherSequence,
+            final ByteBuf src,
+            final int keyIndex,
+            final int keyLength,
+            final int eventIndex,
+            final int eventLength,
+            final int dataIndex,
+            final int dataLength)
+        {
+            final int length = KEY_OFFSET + keyLength + eventLength + dataLength;
             final int index = ring.tryClaim(MSG_PUBLISH, length);
             if (index < 0)
             {
@@ -151,9 +182,14 @@ public final class IngestRing
             buffer.putInt(index + SESSION_ID_OFFSET, sessionId);
             buffer.putInt(index + TOPIC_OFFSET, topicIndex);
             buffer.putLong(index + SEQUENCE_OFFSET, sequence);
+            buffer.putInt(index + PUBLISHER_OFFSET, publisherRef);
             buffer.putShort(index + EVENT_LENGTH_OFFSET, (short)eventLength);
-            copy(src, eventIndex, index + EVENT_OFFSET, eventLength);
-            final int dataStart = index + EVENT_OFFSET + eventLength;
+            buffer.putShort(index + KEY_LENGTH_OFFSET, (short)keyLength);
+            buffer.putLong(index + PUBLISHER_SEQUENCE_OFFSET, publisherSequence);
+            copy(src, keyIndex, index + KEY_OFFSET, keyLength);
+            final int eventStart = index + KEY_OFFSET + keyLength;
+            copy(src, eventIndex, eventStart, eventLength);
+            final int dataStart = eventStart + eventLength;
             copy(src, dataIndex, dataStart, dataLength);
             // Scan the copy, still in cache, so the sequencer does not have to (see the descriptor).
             final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, dataStart, dataLength);

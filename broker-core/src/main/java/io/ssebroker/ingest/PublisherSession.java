@@ -31,6 +31,12 @@ public final class PublisherSession
     /** Marks a publish offered to the ring whose id is not known yet. */
     public static final long PENDING = -2;
 
+    /**
+     * Marks a resend the sequencer did not take again because its publisher had sent it before,
+     * longer ago than the deduplication window remembers its id.
+     */
+    public static final long TAKEN_EARLIER = -3;
+
     /** Called on the session's event loop after the sequencer has taken more of its publishes. */
     public interface Listener
     {

@@ -2,17 +2,23 @@ package io.ssebroker.log;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.ssebroker.codec.SseFrameEncoder;
+import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
+import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.ingest.PublisherSessions;
 import io.ssebroker.ingest.SequencerAccess;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
-import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
@@ -29,6 +35,10 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
  *                                   (ABORT when the log is full: the message stays in the ring)
  *   end of batch ─► log.publish(headId) ─► sessions: publishSequenced ─► listener.onPublished()
  * </pre>
+ * A publish that names its publisher and sequence, or carries an idempotency key, is checked
+ * against {@link Deduplication} first: a resend of one already taken is not appended, and its
+ * publisher is answered with the id the first copy got.
+ *
  *
  * <b>Threading:</b> every field is owned by the sequencer thread that runs {@link #doWork()};
  * {@link #close()} runs on it too, after the last {@code doWork()}.
@@ -46,6 +56,7 @@ public final class Sequencer implements Agent
     private final EventLog log;
     private final Retention retention;
     private final PublisherSessions sessions;
+    private final Deduplication dedup;
     private final FrameSlabs slabs;
     private final Listener listener;
     private final int batchLimit;
@@ -57,10 +68,15 @@ public final class Sequencer implements Agent
     private final byte[] headIdDigits = new byte[20];
     private int headIdDigitCount;
     private long appendedInBatch;
+    private long answeredInBatch;
+    private long nowMs;
     private long eventsSequenced;
+    private long duplicates;
     private long bytesEncoded;
 
     /**
+     * A sequencer with the default deduplication window (8,192 events, 2 minutes, 1,024 publishers).
+     *
      * @param epochId first id of this run; the first event gets exactly this id.
      */
     public Sequencer(
@@ -74,7 +90,27 @@ public final class Sequencer implements Agent
         final int batchLimit,
         final Listener listener)
     {
+        this(ingest, log, topics, sessions, new Deduplication(8192, 120_000, 1024, SystemEpochClock.INSTANCE),
+            alloc, historyBudgetBytes, epochId, batchLimit, listener);
+    }
+
+    /**
+     * @param epochId first id of this run; the first event gets exactly this id.
+     */
+    public Sequencer(
+        final IngestRing ingest,
+        final EventLog log,
+        final TopicRegistry topics,
+        final PublisherSessions sessions,
+        final Deduplication dedup,
+        final ByteBufAllocator alloc,
+        final long historyBudgetBytes,
+        final long epochId,
+        final int batchLimit,
+        final Listener listener)
+    {
         this.ingest = ingest;
+        this.dedup = dedup;
         this.ring = ingest.ring();
         this.log = log;
         this.retention = new Retention(topics, historyBudgetBytes, epochId);
@@ -102,6 +138,7 @@ public final class Sequencer implements Agent
     public int doWork()
     {
         slabs.onBatch();
+        nowMs = dedup.nowMs();
         final int read = ring.controlledRead(handler, batchLimit);
         int work = read;
         if (appendedInBatch > 0)
@@ -109,8 +146,15 @@ public final class Sequencer implements Agent
             work += retention.enforceBudget(log);
             log.publish(headId);
             appendedInBatch = 0;
+            answeredInBatch = 0;
             SequencerAccess.publishTouched(touched);
             listener.onPublished();
+        }
+        else if (answeredInBatch > 0)
+        {
+            // Only duplicates: nothing new in the log, but their publishers wait for answers.
+            answeredInBatch = 0;
+            SequencerAccess.publishTouched(touched);
         }
         else
         {
@@ -137,9 +181,33 @@ public final class Sequencer implements Agent
         final int topic = buffer.getInt(index + TOPIC_OFFSET);
         final long sequence = buffer.getLong(index + SEQUENCE_OFFSET);
         final int eventLength = buffer.getShort(index + EVENT_LENGTH_OFFSET);
-        final int eventIndex = index + EVENT_OFFSET;
+        final int keyLength = buffer.getShort(index + KEY_LENGTH_OFFSET);
+        final int eventIndex = index + KEY_OFFSET + keyLength;
         final int dataIndex = eventIndex + eventLength;
-        final int dataLength = length - EVENT_OFFSET - eventLength;
+        final int dataLength = length - KEY_OFFSET - keyLength - eventLength;
+
+        final int publisherRef = buffer.getInt(index + PUBLISHER_OFFSET);
+        Deduplication.PublisherRecord publisher = null;
+        long publisherSequence = 0;
+        String key = null;
+        if (Deduplication.NO_PUBLISHER != publisherRef)
+        {
+            publisherSequence = buffer.getLong(index + PUBLISHER_SEQUENCE_OFFSET);
+            publisher = dedup.record(publisherRef);
+            if (null != publisher && publisherSequence <= publisher.highestSequence())
+            {
+                return answerDuplicate(sessionId, sequence, publisher.idOf(publisherSequence, nowMs));
+            }
+        }
+        else if (keyLength > 0)
+        {
+            key = Deduplication.scopedKey(topic, buffer, index + KEY_OFFSET, keyLength);
+            final long original = dedup.keyedId(key, nowMs);
+            if (Deduplication.ID_UNKNOWN != original)
+            {
+                return answerDuplicate(sessionId, sequence, original);
+            }
+        }
 
         final long id = ++headId;
         final byte[] digits = headIdDigits;
@@ -163,7 +231,24 @@ public final class Sequencer implements Agent
         eventsSequenced++;
         bytesEncoded += frameLength;
 
+        if (null != publisher)
+        {
+            publisher.taken(publisherSequence, id, nowMs);
+        }
+        else if (null != key)
+        {
+            dedup.keyTaken(key, id, nowMs);
+        }
         SequencerAccess.assign(sessions, touched, sessionId, sequence, id);
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    private ControlledMessageHandler.Action answerDuplicate(final int sessionId, final long sequence, final long originalId)
+    {
+        duplicates++;
+        answeredInBatch++;
+        SequencerAccess.assign(sessions, touched, sessionId, sequence,
+            Deduplication.ID_UNKNOWN == originalId ? PublisherSession.TAKEN_EARLIER : originalId);
         return ControlledMessageHandler.Action.CONTINUE;
     }
 
@@ -193,6 +278,12 @@ public final class Sequencer implements Agent
     public long eventsSequenced()
     {
         return eventsSequenced;
+    }
+
+    /** Resends answered without being appended again; racy read from other threads is fine. */
+    public long duplicates()
+    {
+        return duplicates;
     }
 
     public long bytesEncoded()

@@ -33,6 +33,10 @@ public final class IngestErrorCode
     public static final int INVALID_UTF8 = 18;
     public static final int DATA_TOO_LARGE = 19;
     public static final int EMPTY_DATA = 20;
+    /** Version 2: a publisher sequence without a publisher id, or not above the previous one on the connection. */
+    public static final int INVALID_SEQUENCE = 21;
+    /** Version 2: a resend of a publisher sequence taken earlier, whose id the broker no longer holds; not taken again. */
+    public static final int SEQUENCE_TAKEN = 22;
     public static final int SHUTTING_DOWN = 32;
 
     private static final int FIRST_FRAME_CODE = 16;
@@ -79,6 +83,8 @@ public final class IngestErrorCode
             case INVALID_UTF8: return "INVALID_UTF8";
             case DATA_TOO_LARGE: return "DATA_TOO_LARGE";
             case EMPTY_DATA: return "EMPTY_DATA";
+            case INVALID_SEQUENCE: return "INVALID_SEQUENCE";
+            case SEQUENCE_TAKEN: return "SEQUENCE_TAKEN";
             case SHUTTING_DOWN: return "SHUTTING_DOWN";
             default: return "UNKNOWN(" + code + ")";
         }

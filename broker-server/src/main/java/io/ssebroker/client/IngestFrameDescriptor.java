@@ -17,8 +17,10 @@ public final class IngestFrameDescriptor
 {
     /** {@code SSEB} in ASCII, first field of {@code HELLO}. */
     public static final int MAGIC = 0x53534542;
-    /** Protocol version this client speaks. */
+    /** Protocol version 1: no publisher identity. */
     public static final int VERSION = 1;
+    /** Protocol version 2: an optional publisher id in {@code HELLO} and a publisher sequence on each {@code PUBLISH}. */
+    public static final int VERSION_2 = 2;
 
     /** Bytes of the length prefix, which does not count itself. */
     public static final int LENGTH_FIELD_BYTES = 4;
@@ -39,6 +41,16 @@ public final class IngestFrameDescriptor
     public static final int HELLO_FIXED_BODY_BYTES = 4 + 1 + 2 + 2;
     /** {@code WELCOME} body: version u8, maxFrameBytes u32, maxDataBytes u32, maxInFlight u32, epochId u64. */
     public static final int WELCOME_BODY_BYTES = 1 + 4 + 4 + 4 + 8;
+    /** Version 2 {@code WELCOME} adds lastPublisherSeq u64, dedupWindowEvents u32, dedupWindowMs u32. */
+    public static final int WELCOME_V2_BODY_BYTES = WELCOME_BODY_BYTES + 8 + 4 + 4;
+    /** Version 2 {@code HELLO} adds publisherIdLength u8 after the name. */
+    public static final int HELLO_V2_FIXED_BODY_BYTES = HELLO_FIXED_BODY_BYTES + 1;
+    /** Largest {@code length} of a {@code HELLO}; a first frame above it fails the handshake at once. */
+    public static final int MAX_HELLO_BYTES = 8192;
+    /** Largest publisher id, in bytes of the topic-name alphabet. */
+    public static final int MAX_PUBLISHER_ID_BYTES = 64;
+    /** Version 2 {@code PUBLISH} starts with publisherSeq u64. */
+    public static final int PUBLISHER_SEQ_BYTES = 8;
     /** {@code PUBLISH} body without topic, event and data: topicLength u16, eventLength u8, dataLength u32. */
     public static final int PUBLISH_FIXED_BODY_BYTES = 2 + 1 + 4;
     /** {@code ACK} body: firstSeq u64, count u32, firstId u64. */

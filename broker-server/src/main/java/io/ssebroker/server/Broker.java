@@ -22,6 +22,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.fanout.LoopFanOut;
+import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
 import io.ssebroker.log.EventIds;
@@ -37,6 +38,7 @@ import io.ssebroker.server.tls.ServerTls;
 import io.ssebroker.server.tls.TlsContexts;
 import io.ssebroker.server.ingest.IngestServerInitializer;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
@@ -80,6 +82,7 @@ public final class Broker implements AutoCloseable
     private final IngestRing ingestRing;
     private final EventLog log;
     private final PublisherSessions sessions = new PublisherSessions();
+    private final Deduplication dedup;
     private final Map<EventExecutor, LoopFanOut> fanOuts = new IdentityHashMap<>();
     private final LoopFanOut[] fanOutArray;
     private final Sequencer sequencer;
@@ -132,11 +135,14 @@ public final class Broker implements AutoCloseable
         }
         this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
 
+        this.dedup = new Deduplication(config.dedupWindowEvents, config.dedupWindowMs, config.dedupMaxPublishers,
+            SystemEpochClock.INSTANCE);
         this.sequencer = new Sequencer(
             ingestRing,
             log,
             topics,
             sessions,
+            dedup,
             alloc,
             config.historyBudgetBytes,
             epochId,
@@ -275,6 +281,12 @@ public final class Broker implements AutoCloseable
     public IngestRing ingestRing()
     {
         return ingestRing;
+    }
+
+    /** What the sequencer remembers to take resends at most once; publisher ids attach here. */
+    public Deduplication dedup()
+    {
+        return dedup;
     }
 
     public PublisherSessions sessions()

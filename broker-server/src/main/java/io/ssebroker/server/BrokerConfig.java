@@ -28,6 +28,9 @@ public final class BrokerConfig
     int maxTopicsPerStream = 1024;
     int maxDataBytes = 1024 * 1024;
     int maxInFlight = 4096;
+    int dedupWindowEvents = 8192;
+    long dedupWindowMs = 120_000;
+    int dedupMaxPublishers = 1024;
     long retryMs = 3000;
     long heartbeatMs = 15_000;
     int subscriberBufferBytes = 256 * 1024;
@@ -138,6 +141,34 @@ public final class BrokerConfig
     {
         this.maxInFlight = maxInFlight;
         return this;
+    }
+
+    /**
+     * How much the broker remembers to take a resend at most once (ingest protocol version 2,
+     * {@code Idempotency-Key}): the last {@code events} publishes of each publisher id (and as
+     * many keys), none older than {@code ms}, for at most {@code maxPublishers} publisher ids.
+     */
+    public BrokerConfig dedupWindow(final int events, final long ms, final int maxPublishers)
+    {
+        this.dedupWindowEvents = events;
+        this.dedupWindowMs = ms;
+        this.dedupMaxPublishers = maxPublishers;
+        return this;
+    }
+
+    public int dedupWindowEvents()
+    {
+        return dedupWindowEvents;
+    }
+
+    public long dedupWindowMs()
+    {
+        return dedupWindowMs;
+    }
+
+    public int dedupMaxPublishers()
+    {
+        return dedupMaxPublishers;
     }
 
     public BrokerConfig retryMs(final long retryMs)
@@ -448,6 +479,10 @@ public final class BrokerConfig
         checkRange("stream.maxTopics", maxTopicsPerStream, 1, 65536);
         checkRange("event.maxDataBytes", maxDataBytes, 16, ingestRingBytes / 16);
         checkPowerOfTwo("ingest.maxInFlight", maxInFlight, 1, 1 << 20);
+        // A publisher resending its whole in-flight window after a reconnect gets every original id back.
+        checkRange("ingest.dedupWindowEvents", dedupWindowEvents, maxInFlight, 1 << 22);
+        checkRange("ingest.dedupWindowMs", dedupWindowMs, 1000, 86_400_000);
+        checkRange("ingest.dedupMaxPublishers", dedupMaxPublishers, 1, 65536);
         checkRange("stream.retryMs", retryMs, 0, 86_400_000);
         checkRange("stream.heartbeatMs", heartbeatMs, 10, 3_600_000);
         checkRange("subscriber.bufferBytes", subscriberBufferBytes, 4096, 1 << 30);

@@ -68,6 +68,18 @@ final class ServeCommand implements Callable<Integer>
     @Option(names = "--ingest-token", description = "Token publishers must present in HELLO.")
     String ingestToken;
 
+    @Option(names = "--dedup-window-events",
+        description = "Publishes remembered per publisher id (and idempotency keys in all) to answer resends (default ${DEFAULT-VALUE}).")
+    int dedupWindowEvents = D.dedupWindowEvents;
+
+    @Option(names = "--dedup-window-ms",
+        description = "Longest time a publish is remembered to answer a resend (default ${DEFAULT-VALUE}).")
+    long dedupWindowMs = D.dedupWindowMs;
+
+    @Option(names = "--dedup-max-publishers",
+        description = "Publisher ids remembered at once (default ${DEFAULT-VALUE}).")
+    int dedupMaxPublishers = D.dedupMaxPublishers;
+
     @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).")
     long shutdownTimeoutMs = D.shutdownTimeoutMs;
 
@@ -130,6 +142,7 @@ final class ServeCommand implements Callable<Integer>
             .maxTopicsPerStream(maxTopicsPerStream)
             .requestTimeoutMs(requestTimeoutMs)
             .ingestToken(ingestToken)
+            .dedupWindow(dedupWindowEvents, dedupWindowMs, dedupMaxPublishers)
             .tlsPem(tlsCert, tlsKey)
             .tlsSelfSigned(tlsSelfSigned)
             .tlsProvider(tlsProvider)

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.fanout.LoopFanOut;
@@ -71,6 +72,7 @@ import java.util.logging.Logger;
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = Logger.getLogger(HttpRequestHandler.class.getName());
+    private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
 
     private final Broker broker;
     private final HttpResponses responses;
@@ -399,7 +401,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         try
         {
             publish = PublishRequest.parse(request.headers().get(HttpHeaderNames.CONTENT_TYPE), target, body,
-                broker.config().maxDataBytes(), broker.topics());
+                broker.config().maxDataBytes(), request.headers().get(IDEMPOTENCY_KEY), broker.topics());
         }
         catch (final HttpRejection rejection)
         {
@@ -414,7 +416,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
             request.headers().get(HttpHeaderNames.ORIGIN), HttpUtil.isKeepAlive(request), false, false);
         answers.addLast(slot);
         cancelRequestTimeout();
-        publishes.submit(publish.copyMessage(ctx.alloc()), publish.topicIndex(), publish.eventLength(), slot);
+        publishes.submit(publish.copyMessage(ctx.alloc()), publish.topicIndex(), publish.keyLength(),
+            publish.eventLength(), slot);
     }
 
     // ------------------------------------------------------------------------------------ responses

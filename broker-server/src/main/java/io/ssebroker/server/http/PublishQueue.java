@@ -2,6 +2,7 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.metrics.Counter;
@@ -77,9 +78,10 @@ public final class PublishQueue implements PublisherSession.Listener
     /**
      * Takes a publish; its answer comes after the answers of every publish submitted before it.
      *
-     * @param message event name then data, owned by the queue from now on.
+     * @param message idempotency key, event name, then data; owned by the queue from now on.
      */
-    public void submit(final ByteBuf message, final int topicIndex, final int eventLength, final Answer answer)
+    public void submit(
+        final ByteBuf message, final int topicIndex, final int keyLength, final int eventLength, final Answer answer)
     {
         if (closed)
         {
@@ -102,7 +104,7 @@ public final class PublishQueue implements PublisherSession.Listener
             producer = broker.ingestRing().newProducer();
         }
         broker.counters().increment(Counter.HTTP_PUBLISHES);
-        final Pending p = new Pending(message, topicIndex, eventLength, answer,
+        final Pending p = new Pending(message, topicIndex, keyLength, eventLength, answer,
             System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs()));
         pending.addLast(p);
         waiting++;
@@ -182,8 +184,11 @@ public final class PublishQueue implements PublisherSession.Listener
                 p.sequence = session.nextSequence();
             }
             final ByteBuf message = p.message;
-            if (producer.offer(session.id(), p.sequence, p.topicIndex, message, message.readerIndex(), p.eventLength,
-                message.readerIndex() + p.eventLength, message.readableBytes() - p.eventLength))
+            final int keyIndex = message.readerIndex();
+            final int eventIndex = keyIndex + p.keyLength;
+            final int dataIndex = eventIndex + p.eventLength;
+            if (producer.offer(session.id(), p.sequence, p.topicIndex, Deduplication.NO_PUBLISHER, 0,
+                message, keyIndex, p.keyLength, eventIndex, p.eventLength, dataIndex, message.writerIndex() - dataIndex))
             {
                 offered = true;
                 p.message = null;
@@ -274,6 +279,7 @@ public final class PublishQueue implements PublisherSession.Listener
     private static final class Pending
     {
         final int topicIndex;
+        final int keyLength;
         final int eventLength;
         final Answer answer;
         final long deadlineNs;
@@ -281,10 +287,17 @@ public final class PublishQueue implements PublisherSession.Listener
         long sequence;
         boolean rejected;
 
-        Pending(final ByteBuf message, final int topicIndex, final int eventLength, final Answer answer, final long deadlineNs)
+        Pending(
+            final ByteBuf message,
+            final int topicIndex,
+            final int keyLength,
+            final int eventLength,
+            final Answer answer,
+            final long deadlineNs)
         {
             this.message = message;
             this.topicIndex = topicIndex;
+            this.keyLength = keyLength;
             this.eventLength = eventLength;
             this.answer = answer;
             this.deadlineNs = deadlineNs;

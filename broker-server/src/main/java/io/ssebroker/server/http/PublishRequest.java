@@ -23,13 +23,18 @@ import java.util.Map;
  */
 public final class PublishRequest
 {
+    /** Longest {@code Idempotency-Key} accepted. */
+    public static final int MAX_IDEMPOTENCY_KEY_BYTES = 128;
+
     private final int topicIndex;
+    private final byte[] key;
     private final ByteBuf event;
     private final ByteBuf data;
 
-    private PublishRequest(final int topicIndex, final ByteBuf event, final ByteBuf data)
+    private PublishRequest(final int topicIndex, final byte[] key, final ByteBuf event, final ByteBuf data)
     {
         this.topicIndex = topicIndex;
+        this.key = key;
         this.event = event;
         this.data = data;
     }
@@ -39,7 +44,9 @@ public final class PublishRequest
      * @param body        the whole body; the caller keeps ownership and must keep it until
      *                    {@link #copyMessage} has been called.
      * @param maxDataBytes largest data accepted.
-     * @throws HttpRejection 400 for a malformed form, a missing or invalid field, invalid UTF-8;
+     * @param idempotencyKey the {@code Idempotency-Key} header, or null: a publish repeated with the
+     *                       same key on the same topic is taken once and answered with the first id.
+     * @throws HttpRejection 400 for a malformed form, a missing or invalid field or key, invalid UTF-8;
      *                       413 for data over the limit; 503 when the topic limit is reached.
      */
     public static PublishRequest parse(
@@ -47,8 +54,10 @@ public final class PublishRequest
         final RequestTarget target,
         final ByteBuf body,
         final int maxDataBytes,
+        final String idempotencyKey,
         final TopicRegistry registry) throws HttpRejection
     {
+        final byte[] key = parseKey(idempotencyKey);
         final String topicName;
         final byte[] eventName;
         final ByteBuf data;
@@ -116,7 +125,36 @@ public final class PublishRequest
         {
             throw HttpRejection.unavailable("topic limit reached");
         }
-        return new PublishRequest(topic.index(), event, data);
+        return new PublishRequest(topic.index(), key, event, data);
+    }
+
+    /**
+     * The key as a bare token or a quoted string (the structured-field form of the IETF
+     * Idempotency-Key draft): 1 to 128 printable ASCII characters, no quotes or backslashes inside.
+     */
+    private static byte[] parseKey(final String header) throws HttpRejection
+    {
+        if (null == header)
+        {
+            return null;
+        }
+        String key = header.trim();
+        if (key.length() >= 2 && key.charAt(0) == '"' && key.charAt(key.length() - 1) == '"')
+        {
+            key = key.substring(1, key.length() - 1);
+        }
+        boolean valid = !key.isEmpty() && key.length() <= MAX_IDEMPOTENCY_KEY_BYTES;
+        for (int i = 0; valid && i < key.length(); i++)
+        {
+            final char c = key.charAt(i);
+            valid = c >= 0x21 && c <= 0x7E && c != '"' && c != '\\';
+        }
+        if (!valid)
+        {
+            throw HttpRejection.badRequest("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY_BYTES +
+                " printable ASCII characters without quotes or backslashes, optionally in double quotes");
+        }
+        return key.getBytes(StandardCharsets.US_ASCII);
     }
 
     public int topicIndex()
@@ -125,7 +163,15 @@ public final class PublishRequest
     }
 
     /**
-     * @return length of the event name at the start of {@link #copyMessage}'s buffer (0 for none).
+     * @return length of the idempotency key at the start of {@link #copyMessage}'s buffer (0 for none).
+     */
+    public int keyLength()
+    {
+        return null == key ? 0 : key.length;
+    }
+
+    /**
+     * @return length of the event name after the key in {@link #copyMessage}'s buffer (0 for none).
      */
     public int eventLength()
     {
@@ -133,12 +179,16 @@ public final class PublishRequest
     }
 
     /**
-     * @return a new buffer, owned by the caller, holding the event name followed by the data: the
+     * @return a new buffer, owned by the caller, holding the key, the event name and the data: the
      *         layout the ingest ring's producers take.
      */
     public ByteBuf copyMessage(final ByteBufAllocator alloc)
     {
-        final ByteBuf message = alloc.buffer(event.readableBytes() + data.readableBytes());
+        final ByteBuf message = alloc.buffer(keyLength() + event.readableBytes() + data.readableBytes());
+        if (null != key)
+        {
+            message.writeBytes(key);
+        }
         message.writeBytes(event, event.readerIndex(), event.readableBytes());
         message.writeBytes(data, data.readerIndex(), data.readableBytes());
         return message;

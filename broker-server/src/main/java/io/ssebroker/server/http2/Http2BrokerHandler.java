@@ -103,6 +103,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
     private static final AsciiString NO = AsciiString.cached("no");
     private static final AsciiString LAST_EVENT_ID = AsciiString.cached("last-event-id");
+    private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
     private static final int FRAME_HEADER_BYTES = 9;
     /** DATA written past the encoder stays within the frame size every peer accepts (RFC 9113 4.2). */
     private static final int MAX_DIRECT_FRAME_BYTES = Http2CodecUtil.DEFAULT_MAX_FRAME_SIZE;
@@ -473,7 +474,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             }
         }
         final StreamRequest request = new StreamRequest(target, origin, string(headers.get(HttpHeaderNames.CONTENT_TYPE)),
-            ctx.alloc().compositeBuffer(64));
+            string(headers.get(IDEMPOTENCY_KEY)), ctx.alloc().compositeBuffer(64));
         stream.setProperty(requestKey, request);
         if (endOfStream)
         {
@@ -509,7 +510,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         try
         {
             publish = PublishRequest.parse(request.contentType, request.target, body, broker.config().maxDataBytes(),
-                broker.topics());
+                request.idempotencyKey, broker.topics());
         }
         catch (final HttpRejection rejection)
         {
@@ -531,7 +532,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             publishes = new PublishQueue(broker, ctx.channel().eventLoop(), this::flushConnection);
         }
         final int streamId = stream.id();
-        publishes.submit(message, publish.topicIndex(), publish.eventLength(), new PublishQueue.Answer()
+        publishes.submit(message, publish.topicIndex(), publish.keyLength(), publish.eventLength(), new PublishQueue.Answer()
         {
             @Override
             public void onPublished(final long id)
@@ -873,13 +874,20 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         final RequestTarget target;
         final String origin;
         final String contentType;
+        final String idempotencyKey;
         CompositeByteBuf body;
 
-        StreamRequest(final RequestTarget target, final String origin, final String contentType, final CompositeByteBuf body)
+        StreamRequest(
+            final RequestTarget target,
+            final String origin,
+            final String contentType,
+            final String idempotencyKey,
+            final CompositeByteBuf body)
         {
             this.target = target;
             this.origin = origin;
             this.contentType = contentType;
+            this.idempotencyKey = idempotencyKey;
             this.body = body;
         }
 

@@ -9,6 +9,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.codec.Utf8Text;
+import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.log.TopicRegistry;
@@ -30,6 +31,8 @@ import static io.ssebroker.client.IngestErrorCode.EMPTY_DATA;
 import static io.ssebroker.client.IngestErrorCode.FRAME_TIMEOUT;
 import static io.ssebroker.client.IngestErrorCode.FRAME_TOO_LARGE;
 import static io.ssebroker.client.IngestErrorCode.INVALID_EVENT;
+import static io.ssebroker.client.IngestErrorCode.INVALID_SEQUENCE;
+import static io.ssebroker.client.IngestErrorCode.SEQUENCE_TAKEN;
 import static io.ssebroker.client.IngestErrorCode.INVALID_TOPIC;
 import static io.ssebroker.client.IngestErrorCode.INVALID_UTF8;
 import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
@@ -39,6 +42,10 @@ import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.HEADER_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAGIC;
+import static io.ssebroker.client.IngestFrameDescriptor.MAX_HELLO_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.MAX_NAME_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.PUBLISHER_SEQ_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
@@ -48,7 +55,9 @@ import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PONG;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PUBLISH;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_WELCOME;
 import static io.ssebroker.client.IngestFrameDescriptor.VERSION;
+import static io.ssebroker.client.IngestFrameDescriptor.VERSION_2;
 import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_V2_BODY_BYTES;
 
 /**
  * One publisher connection: frames the byte stream, checks the handshake, validates publishes and
@@ -113,6 +122,10 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private ScheduledFuture<?> frameTimeout;
     private PublisherSession session;
     private IngestRing.Producer producer;
+    private int version;
+    private Deduplication.PublisherRecord publisher;
+    /** Highest non-zero publisher sequence seen on this connection (version 2). */
+    private long lastPublisherSequence;
 
     IngestConnectionHandler(final Broker broker)
     {
@@ -201,10 +214,11 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 // Check what the first frame claims to be before trusting its length: bytes from
                 // another protocol (an HTTP request, say) are a failed handshake, not a huge frame.
                 // A length no HELLO can have fails at once, without waiting for a type byte.
-                if (length < 1 || length > maxFrameBytes ||
+                if (length < 1 || length > MAX_HELLO_BYTES ||
                     readable >= LENGTH_FIELD_BYTES + 1 && TYPE_HELLO != in.getByte(index + LENGTH_FIELD_BYTES))
                 {
-                    fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB'");
+                    fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB', " +
+                        "length 1 to " + MAX_HELLO_BYTES);
                     return;
                 }
                 if (readable < LENGTH_FIELD_BYTES + 1)
@@ -317,6 +331,10 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    /**
+     * Checks, in this order: magic, version, field lengths against the frame, name length,
+     * publisher id (version 2), token; the first failure is the one answered.
+     */
     private boolean onHello(final ByteBuf in, final int index, final int length)
     {
         if (length < 4 + 1 + 2 + 2 || MAGIC != in.getInt(index))
@@ -325,6 +343,11 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         final int version = in.getUnsignedByte(index + 4);
+        if (VERSION != version && VERSION_2 != version)
+        {
+            fatal(UNSUPPORTED_VERSION, "protocol version " + version + " is not supported; supported versions: 1, 2");
+            return false;
+        }
         final int tokenLength = in.getUnsignedShort(index + 5);
         if (7 + tokenLength + 2 > length)
         {
@@ -332,14 +355,33 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         final int nameLength = in.getUnsignedShort(index + 7 + tokenLength);
-        if (7 + tokenLength + 2 + nameLength != length)
+        final int nameEnd = 7 + tokenLength + 2 + nameLength;
+        int publisherIdLength = 0;
+        if (VERSION_2 == version)
+        {
+            if (nameEnd + 1 > length)
+            {
+                fatal(BAD_HANDSHAKE, "HELLO field lengths do not add up to the frame length");
+                return false;
+            }
+            publisherIdLength = in.getUnsignedByte(index + nameEnd);
+        }
+        final int publisherIdIndex = index + nameEnd + 1;
+        if ((VERSION_2 == version ? nameEnd + 1 + publisherIdLength : nameEnd) != length)
         {
             fatal(BAD_HANDSHAKE, "HELLO field lengths do not add up to the frame length");
             return false;
         }
-        if (VERSION != version)
+        if (nameLength > MAX_NAME_BYTES)
         {
-            fatal(UNSUPPORTED_VERSION, "protocol version " + version + " is not supported; supported versions: 1");
+            fatal(BAD_HANDSHAKE, "HELLO name of " + nameLength + " bytes exceeds " + MAX_NAME_BYTES);
+            return false;
+        }
+        if (publisherIdLength > MAX_PUBLISHER_ID_BYTES ||
+            publisherIdLength > 0 && !TopicNames.isValid(in, publisherIdIndex, publisherIdLength))
+        {
+            fatal(BAD_HANDSHAKE, "publisher id must be 1 to " + MAX_PUBLISHER_ID_BYTES +
+                " bytes of A-Z a-z 0-9 . _ - : ~ @, or empty");
             return false;
         }
         final String requiredToken = config.ingestToken();
@@ -349,6 +391,15 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             fatal(AUTH_FAILED, "token rejected");
             return false;
         }
+        if (publisherIdLength > 0)
+        {
+            publisher = broker.dedup().attach(in.toString(publisherIdIndex, publisherIdLength, StandardCharsets.US_ASCII));
+            if (null == publisher)
+            {
+                fatal(BAD_HANDSHAKE, "too many publisher ids; try again after " + config.dedupWindowMs() + " ms");
+                return false;
+            }
+        }
         session = broker.sessions().register(config.maxInFlight(), ctx.channel().eventLoop(), this);
         if (null == session)
         {
@@ -356,18 +407,26 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         producer = broker.ingestRing().newProducer();
+        this.version = version;
         state = STATE_OPEN;
         cancel(handshakeTimeout);
         handshakeTimeout = null;
 
-        final ByteBuf welcome = ctx.alloc().buffer(HEADER_BYTES + WELCOME_BODY_BYTES);
-        welcome.writeInt(1 + WELCOME_BODY_BYTES)
+        final int bodyBytes = VERSION_2 == version ? WELCOME_V2_BODY_BYTES : WELCOME_BODY_BYTES;
+        final ByteBuf welcome = ctx.alloc().buffer(HEADER_BYTES + bodyBytes);
+        welcome.writeInt(1 + bodyBytes)
             .writeByte(TYPE_WELCOME)
-            .writeByte(VERSION)
+            .writeByte(version)
             .writeInt(maxFrameBytes)
             .writeInt(maxDataBytes)
             .writeInt(config.maxInFlight())
             .writeLong(broker.epochId());
+        if (VERSION_2 == version)
+        {
+            welcome.writeLong(null == publisher ? 0 : publisher.highestSequence())
+                .writeInt(config.dedupWindowEvents())
+                .writeInt((int)Math.min(Integer.MAX_VALUE, config.dedupWindowMs()));
+        }
         ctx.write(welcome, ctx.voidPromise());
         needsFlush = true;
         return true;
@@ -390,11 +449,23 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             block();
             return BLOCKED;
         }
-        if (length < 2 + 1 + 4)
+        final int sequenceBytes = VERSION_2 == version ? PUBLISHER_SEQ_BYTES : 0;
+        if (length < sequenceBytes + 2 + 1 + 4)
         {
             fatal(BAD_FRAME, "PUBLISH body of " + length + " bytes is too short");
             return CONSUMED;
         }
+        return onPublish(in, index + sequenceBytes, length - sequenceBytes,
+            0 == sequenceBytes ? 0 : in.getLong(index));
+    }
+
+    /**
+     * The version 1 body, after a version 2 publisher sequence. Checks, in this order: field
+     * lengths against the frame ({@code BAD_FRAME}, connection), then for this frame alone the
+     * publisher sequence, topic, event name, empty data, data size, UTF-8, topic limit.
+     */
+    private boolean onPublish(final ByteBuf in, final int index, final int length, final long publisherSequence)
+    {
         final int topicLength = in.getUnsignedShort(index);
         final int topicIndex = index + 2;
         if (2 + topicLength + 1 + 4 > length)
@@ -417,6 +488,19 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return CONSUMED;
         }
 
+        if (0 != publisherSequence)
+        {
+            if (null == publisher)
+            {
+                return reject(INVALID_SEQUENCE, "a publisher sequence needs a publisher id in HELLO");
+            }
+            if (publisherSequence < 0 || publisherSequence <= lastPublisherSequence)
+            {
+                return reject(INVALID_SEQUENCE, "publisher sequence " + Long.toUnsignedString(publisherSequence) +
+                    " must be above the previous one on this connection, " + lastPublisherSequence);
+            }
+            lastPublisherSequence = publisherSequence;
+        }
         if (!TopicNames.isValid(in, topicIndex, topicLength))
         {
             return reject(INVALID_TOPIC, "topic must be 1 to 128 bytes of A-Z a-z 0-9 . _ - : ~ @");
@@ -445,7 +529,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 
         final long sequence = session.peekSequence();
         session.markPending(sequence);
-        if (!producer.offer(session.id(), sequence, topic, in, eventIndex, eventLength, dataIndex, (int)dataLength))
+        final int publisherRef = 0 == publisherSequence ? Deduplication.NO_PUBLISHER : publisher.ref();
+        if (!producer.offer(session.id(), sequence, topic, publisherRef, publisherSequence, in, 0, 0,
+            eventIndex, eventLength, dataIndex, (int)dataLength))
         {
             if (!blockedOnRing)
             {
@@ -514,6 +600,23 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             for (long s = acknowledged + 1; s <= sequenced; s++)
             {
                 final long id = session.assignedId(s);
+                if (PublisherSession.TAKEN_EARLIER == id)
+                {
+                    // Answered in its place among the acks: end the run before it, then the error.
+                    if (runCount > 0)
+                    {
+                        out = writeAck(out, runSequence, runCount, runId);
+                        runCount = 0;
+                    }
+                    if (null != out)
+                    {
+                        ctx.write(out, ctx.voidPromise());
+                        out = null;
+                    }
+                    writeError(s, SEQUENCE_TAKEN, "publisher sequence taken earlier; its id is older than the " +
+                        "deduplication window; not taken again");
+                    continue;
+                }
                 if (id < 0)
                 {
                     continue;
@@ -798,6 +901,11 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         if (null != session)
         {
             broker.sessions().unregister(session);
+        }
+        if (null != publisher)
+        {
+            broker.dedup().detach(publisher);
+            publisher = null;
         }
     }
 

@@ -120,12 +120,12 @@ class IngestProtocolErrorTest
     {
         try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
         {
-            wire.hello(IngestWire.MAGIC, 2, "", "").flush();
+            wire.hello(IngestWire.MAGIC, 3, "", "").flush();
 
             final IngestWire.Error error = wire.readFrame().asError();
             assertEquals(0, error.seq());
             assertEquals(3, error.code(), error.message());
-            assertTrue(error.message().contains("1"), "message must name the supported versions: " + error.message());
+            assertTrue(error.message().contains("1, 2"), "message must name the supported versions: " + error.message());
             assertTrue(wire.awaitClose(), "connection must close after UNSUPPORTED_VERSION");
         }
         probe.assertStillServing();

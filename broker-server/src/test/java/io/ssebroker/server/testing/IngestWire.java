@@ -59,6 +59,57 @@ public final class IngestWire implements AutoCloseable
         return readFrame().asWelcome();
     }
 
+    /**
+     * Sends a version-2 HELLO with this publisher id (empty for none) and reads the WELCOME.
+     */
+    public WelcomeV2 handshakeV2(final String publisherId) throws IOException
+    {
+        helloV2("", "", publisherId);
+        flush();
+        return readFrame().asWelcomeV2();
+    }
+
+    /**
+     * Writes a version-2 HELLO (not flushed).
+     */
+    public IngestWire helloV2(final String token, final String name, final String publisherId) throws IOException
+    {
+        final byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
+        final byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        final byte[] idBytes = publisherId.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(1 + 4 + 1 + 2 + tokenBytes.length + 2 + nameBytes.length + 1 + idBytes.length);
+        out.writeByte(HELLO);
+        out.writeInt(MAGIC);
+        out.writeByte(2);
+        out.writeShort(tokenBytes.length);
+        out.write(tokenBytes);
+        out.writeShort(nameBytes.length);
+        out.write(nameBytes);
+        out.writeByte(idBytes.length);
+        out.write(idBytes);
+        return this;
+    }
+
+    /**
+     * Writes a version-2 PUBLISH carrying a publisher sequence (not flushed); event may be null.
+     */
+    public IngestWire publishV2(final long publisherSeq, final String topic, final String event, final byte[] data)
+        throws IOException
+    {
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        final byte[] eventBytes = eventBytes(event);
+        out.writeInt(1 + 8 + 2 + topicBytes.length + 1 + eventBytes.length + 4 + data.length);
+        out.writeByte(PUBLISH);
+        out.writeLong(publisherSeq);
+        out.writeShort(topicBytes.length);
+        out.write(topicBytes);
+        out.writeByte(eventBytes.length);
+        out.write(eventBytes);
+        out.writeInt(data.length);
+        out.write(data);
+        return this;
+    }
+
     public IngestWire hello(final int magic, final int version, final String token, final String name) throws IOException
     {
         final byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
@@ -186,6 +237,19 @@ public final class IngestWire implements AutoCloseable
                 b.getInt() & 0xFFFFFFFFL, b.getLong());
         }
 
+        public WelcomeV2 asWelcomeV2()
+        {
+            expect(WELCOME);
+            final ByteBuffer b = ByteBuffer.wrap(body);
+            final WelcomeV2 welcome = new WelcomeV2(b.get() & 0xFF, b.getInt() & 0xFFFFFFFFL, b.getInt() & 0xFFFFFFFFL,
+                b.getInt() & 0xFFFFFFFFL, b.getLong(), b.getLong(), b.getInt() & 0xFFFFFFFFL, b.getInt() & 0xFFFFFFFFL);
+            if (b.hasRemaining())
+            {
+                throw new AssertionError("version 2 WELCOME longer than its fields: " + b.remaining() + " extra bytes");
+            }
+            return welcome;
+        }
+
         public Ack asAck()
         {
             expect(ACK);
@@ -222,6 +286,19 @@ public final class IngestWire implements AutoCloseable
 
     /** WELCOME fields. */
     public record Welcome(int version, long maxFrameBytes, long maxDataBytes, long maxInFlight, long epochId)
+    {
+    }
+
+    /** Version 2 WELCOME fields. */
+    public record WelcomeV2(
+        int version,
+        long maxFrameBytes,
+        long maxDataBytes,
+        long maxInFlight,
+        long epochId,
+        long lastPublisherSeq,
+        long dedupWindowEvents,
+        long dedupWindowMs)
     {
     }
 
