@@ -105,6 +105,7 @@ public final class IngestClient implements AutoCloseable
         private int port = 7070;
         private String token = "";
         private String name = "";
+        private String publisherId;
         private long connectTimeoutMs = 10_000;
         private long publishTimeoutMs = 30_000;
         private long closeTimeoutMs = 10_000;
@@ -163,6 +164,22 @@ public final class IngestClient implements AutoCloseable
         public String name()
         {
             return name;
+        }
+
+        /**
+         * @param publisherId stable id of this publisher across connections and restarts (protocol
+         *                    version 2): 1 to 64 bytes of {@code A-Z a-z 0-9 . _ - : ~ @}; null for version 1.
+         * @return this.
+         */
+        public Context publisherId(final String publisherId)
+        {
+            this.publisherId = publisherId;
+            return this;
+        }
+
+        public String publisherId()
+        {
+            return publisherId;
         }
 
         /**
@@ -287,6 +304,7 @@ public final class IngestClient implements AutoCloseable
     private final long closeTimeoutMs;
     private final byte[] tokenBytes;
     private final byte[] nameBytes;
+    private final byte[] publisherIdBytes;
 
     private Channel channel;
 
@@ -296,6 +314,7 @@ public final class IngestClient implements AutoCloseable
     private long maxDataBytes;
     private long maxInFlight;
     private long epochId;
+    private long lastPublisherSeq;
     private int window;
     private int mask;
     private CompletableFuture<Long>[] futures;
@@ -323,6 +342,12 @@ public final class IngestClient implements AutoCloseable
         this.closeTimeoutMs = ctx.closeTimeoutMs();
         this.tokenBytes = ctx.token().getBytes(StandardCharsets.UTF_8);
         this.nameBytes = ctx.name().getBytes(StandardCharsets.UTF_8);
+        this.publisherIdBytes = null == ctx.publisherId() ? null : ctx.publisherId().getBytes(StandardCharsets.US_ASCII);
+        if (null != publisherIdBytes &&
+            (0 == publisherIdBytes.length || publisherIdBytes.length > IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES))
+        {
+            throw new IllegalArgumentException("publisherId must be 1 to 64 bytes, was " + publisherIdBytes.length);
+        }
         if (maxInFlightCap < 0)
         {
             throw new IllegalArgumentException("maxInFlight must be 0 (broker's) or positive, was " + maxInFlightCap);
@@ -445,10 +470,11 @@ public final class IngestClient implements AutoCloseable
      */
     void sendHello()
     {
-        final ByteBuf hello = channel.alloc().ioBuffer(IngestFrameEncoder.helloFrameBytes(tokenBytes, nameBytes));
+        final ByteBuf hello =
+            channel.alloc().ioBuffer(IngestFrameEncoder.helloFrameBytes(tokenBytes, nameBytes, publisherIdBytes));
         try
         {
-            IngestFrameEncoder.encodeHello(hello, tokenBytes, nameBytes);
+            IngestFrameEncoder.encodeHello(hello, tokenBytes, nameBytes, publisherIdBytes);
         }
         catch (final RuntimeException ex)
         {
@@ -479,12 +505,30 @@ public final class IngestClient implements AutoCloseable
      */
     public CompletableFuture<Long> publish(final String topic, final String event, final byte[] data)
     {
+        return publish(0, topic, event, data);
+    }
+
+    /**
+     * Publishes with a publisher sequence (protocol version 2, a client with a
+     * {@link Context#publisherId}): the broker takes each sequence once, and answers a resend of one
+     * it took with the id the first copy got. Sequences must increase on a connection.
+     *
+     * @param publisherSeq sequence of this event among the publisher's events, or 0 for none.
+     * @return as {@link #publish(String, String, byte[])}.
+     */
+    public CompletableFuture<Long> publish(
+        final long publisherSeq, final String topic, final String event, final byte[] data)
+    {
+        if (0 != publisherSeq && null == publisherIdBytes)
+        {
+            throw new IllegalArgumentException("a publisher sequence needs Context.publisherId (protocol version 2)");
+        }
         final CompletableFuture<Long> future = new CompletableFuture<>();
         final long deadlineNs = System.nanoTime() + publishTimeoutNs;
         long parkNs = 1_000;
         while (true)
         {
-            final long result = offer(topic, event, data, 0, null, 0, data.length, future);
+            final long result = offer(publisherSeq, topic, event, data, 0, null, 0, data.length, future);
             if (result > 0)
             {
                 return future;
@@ -525,7 +569,7 @@ public final class IngestClient implements AutoCloseable
     public long tryPublish(
         final CharSequence topic, final CharSequence event, final byte[] data, final int dataOffset, final int dataLength)
     {
-        return offer(topic, event, data, dataOffset, null, 0, dataLength, null);
+        return offer(0, topic, event, data, dataOffset, null, 0, dataLength, null);
     }
 
     /**
@@ -539,7 +583,7 @@ public final class IngestClient implements AutoCloseable
      */
     public long tryPublish(final CharSequence topic, final CharSequence event, final ByteBuf data)
     {
-        return offer(topic, event, null, 0, data, data.readerIndex(), data.readableBytes(), null);
+        return offer(0, topic, event, null, 0, data, data.readerIndex(), data.readableBytes(), null);
     }
 
     /**
@@ -666,6 +710,15 @@ public final class IngestClient implements AutoCloseable
     }
 
     /**
+     * @return version 2: the highest publisher sequence the broker had taken from this publisher id
+     *         when it sent {@code WELCOME} (frames still on their way may raise it); 0 for none.
+     */
+    public long lastPublisherSeq()
+    {
+        return lastPublisherSeq;
+    }
+
+    /**
      * @return unanswered frames the client allows: the broker's {@code maxInFlight}, or the context's cap if lower.
      */
     public int window()
@@ -706,6 +759,7 @@ public final class IngestClient implements AutoCloseable
     }
 
     private long offer(
+        final long publisherSeq,
         final CharSequence topic,
         final CharSequence event,
         final byte[] array,
@@ -717,7 +771,9 @@ public final class IngestClient implements AutoCloseable
     {
         final int topicBytes = ByteBufUtil.utf8Bytes(topic);
         final int eventBytes = null == event ? 0 : ByteBufUtil.utf8Bytes(event);
-        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength);
+        final boolean version2 = null != publisherIdBytes;
+        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength) +
+            (version2 ? IngestFrameDescriptor.PUBLISHER_SEQ_BYTES : 0);
         if (frameLength > maxFrameBytes)
         {
             throwFrameTooLarge(frameLength);
@@ -739,7 +795,22 @@ public final class IngestClient implements AutoCloseable
             final ByteBuf frame = channel.alloc().ioBuffer(LENGTH_FIELD_BYTES + (int)frameLength);
             try
             {
-                if (null != buffer)
+                if (version2)
+                {
+                    if (null != buffer)
+                    {
+                        final byte[] copy = new byte[dataLength];
+                        buffer.getBytes(bufferIndex, copy);
+                        IngestFrameEncoder.encodePublish(frame, publisherSeq, topic, topicBytes, event, eventBytes, copy, 0,
+                            dataLength);
+                    }
+                    else
+                    {
+                        IngestFrameEncoder.encodePublish(frame, publisherSeq, topic, topicBytes, event, eventBytes, array,
+                            arrayOffset, dataLength);
+                    }
+                }
+                else if (null != buffer)
                 {
                     IngestFrameEncoder.encodePublish(frame, topic, topicBytes, event, eventBytes, buffer, bufferIndex, dataLength);
                 }
@@ -858,7 +929,12 @@ public final class IngestClient implements AutoCloseable
 
         @SuppressWarnings("unchecked")
         public void onWelcome(
-            final int version, final long maxFrameBytes, final long maxDataBytes, final long maxInFlight, final long epochId)
+            final int version,
+            final long maxFrameBytes,
+            final long maxDataBytes,
+            final long maxInFlight,
+            final long epochId,
+            final long lastPublisherSeq)
         {
             if (terminating)
             {
@@ -869,10 +945,11 @@ public final class IngestClient implements AutoCloseable
                 violation("second WELCOME");
                 return;
             }
-            if (IngestFrameDescriptor.VERSION != version || maxInFlight < 1 || maxFrameBytes < 1)
+            final int expectedVersion = null == publisherIdBytes ? IngestFrameDescriptor.VERSION : IngestFrameDescriptor.VERSION_2;
+            if (expectedVersion != version || maxInFlight < 1 || maxFrameBytes < 1)
             {
                 violation("WELCOME with version " + version + ", maxFrameBytes " + maxFrameBytes +
-                    ", maxInFlight " + maxInFlight + "; expected version 1 and positive limits");
+                    ", maxInFlight " + maxInFlight + "; expected version " + expectedVersion + " and positive limits");
                 return;
             }
 
@@ -892,6 +969,7 @@ public final class IngestClient implements AutoCloseable
             IngestClient.this.maxDataBytes = maxDataBytes;
             IngestClient.this.maxInFlight = maxInFlight;
             IngestClient.this.epochId = epochId;
+            IngestClient.this.lastPublisherSeq = lastPublisherSeq;
             IngestClient.this.futures = (CompletableFuture<Long>[])new CompletableFuture<?>[slots];
             IngestClient.this.answered = new boolean[slots];
             IngestClient.this.mask = slots - 1;

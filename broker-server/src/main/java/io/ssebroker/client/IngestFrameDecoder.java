@@ -49,8 +49,11 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
          * @param maxDataBytes  largest publish data the broker accepts.
          * @param maxInFlight   unanswered publish frames beyond which the broker stops reading.
          * @param epochId       first event id of this broker run.
+         * @param lastPublisherSeq version 2: highest publisher sequence the broker has taken from the
+         *                      publisher id in {@code HELLO}; 0 for none and in version 1.
          */
-        void onWelcome(int version, long maxFrameBytes, long maxDataBytes, long maxInFlight, long epochId);
+        void onWelcome(int version, long maxFrameBytes, long maxDataBytes, long maxInFlight, long epochId,
+            long lastPublisherSeq);
 
         /**
          * {@code ACK}.
@@ -140,13 +143,18 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
                 break;
 
             case TYPE_WELCOME:
-                expectBodyLength(type, bodyLength, WELCOME_BODY_BYTES);
+            {
+                // Version 2 appends lastPublisherSeq and the deduplication window.
+                final boolean v2 = IngestFrameDescriptor.VERSION_2 == in.getUnsignedByte(bodyIndex);
+                expectBodyLength(type, bodyLength, v2 ? IngestFrameDescriptor.WELCOME_V2_BODY_BYTES : WELCOME_BODY_BYTES);
                 handler.onWelcome(
                     in.getUnsignedByte(bodyIndex),
                     in.getUnsignedInt(bodyIndex + 1),
                     in.getUnsignedInt(bodyIndex + 5),
                     in.getUnsignedInt(bodyIndex + 9),
-                    in.getLong(bodyIndex + 13));
+                    in.getLong(bodyIndex + 13),
+                    v2 ? in.getLong(bodyIndex + WELCOME_BODY_BYTES) : 0);
+            }
                 break;
 
             default:

@@ -54,6 +54,32 @@ public final class IngestFrameEncoder
      */
     public static void encodeHello(final ByteBuf out, final byte[] token, final byte[] name)
     {
+        encodeHello(out, token, name, null);
+    }
+
+    /**
+     * Length in bytes of a {@code HELLO} frame including its length prefix.
+     *
+     * @param publisherId ASCII publisher id for version 2, or null for version 1.
+     * @return frame length on the wire.
+     */
+    public static int helloFrameBytes(final byte[] token, final byte[] name, final byte[] publisherId)
+    {
+        return helloFrameBytes(token, name) + (null == publisherId ? 0 : 1 + publisherId.length);
+    }
+
+    /**
+     * Writes {@code HELLO}: version 2 with this publisher id, or version 1 when it is null.
+     *
+     * @param publisherId at most 64 bytes of the topic-name alphabet, or null.
+     */
+    public static void encodeHello(final ByteBuf out, final byte[] token, final byte[] name, final byte[] publisherId)
+    {
+        if (null != publisherId && publisherId.length > IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES)
+        {
+            throw new IllegalArgumentException("publisher id must be at most " +
+                IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES + " bytes, was " + publisherId.length);
+        }
         if (token.length > MAX_TOKEN_BYTES)
         {
             throw new IllegalArgumentException("token must be at most " + MAX_TOKEN_BYTES + " bytes, was " + token.length);
@@ -62,14 +88,19 @@ public final class IngestFrameEncoder
         {
             throw new IllegalArgumentException("name must be at most " + MAX_NAME_BYTES + " bytes, was " + name.length);
         }
-        out.writeInt(TYPE_BYTES + HELLO_FIXED_BODY_BYTES + token.length + name.length);
+        out.writeInt(helloFrameBytes(token, name, publisherId) - LENGTH_FIELD_BYTES);
         out.writeByte(TYPE_HELLO);
         out.writeInt(MAGIC);
-        out.writeByte(VERSION);
+        out.writeByte(null == publisherId ? VERSION : IngestFrameDescriptor.VERSION_2);
         out.writeShort(token.length);
         out.writeBytes(token);
         out.writeShort(name.length);
         out.writeBytes(name);
+        if (null != publisherId)
+        {
+            out.writeByte(publisherId.length);
+            out.writeBytes(publisherId);
+        }
     }
 
     /**
@@ -138,8 +169,41 @@ public final class IngestFrameEncoder
         out.writeBytes(data, dataOffset, dataLength);
     }
 
+    /**
+     * Writes a version 2 {@code PUBLISH}: the publisher sequence, then the version 1 body.
+     *
+     * @param publisherSeq increasing per publisher id, 0 for no deduplication.
+     */
+    public static void encodePublish(
+        final ByteBuf out,
+        final long publisherSeq,
+        final CharSequence topic,
+        final int topicBytes,
+        final CharSequence event,
+        final int eventBytes,
+        final byte[] data,
+        final int dataOffset,
+        final int dataLength)
+    {
+        writePublishHeader(out, publisherSeq, true, topic, topicBytes, event, eventBytes, dataLength);
+        out.writeBytes(data, dataOffset, dataLength);
+    }
+
     private static void writePublishHeader(
         final ByteBuf out,
+        final CharSequence topic,
+        final int topicBytes,
+        final CharSequence event,
+        final int eventBytes,
+        final int dataLength)
+    {
+        writePublishHeader(out, 0, false, topic, topicBytes, event, eventBytes, dataLength);
+    }
+
+    private static void writePublishHeader(
+        final ByteBuf out,
+        final long publisherSeq,
+        final boolean version2,
         final CharSequence topic,
         final int topicBytes,
         final CharSequence event,
@@ -150,9 +214,14 @@ public final class IngestFrameEncoder
         {
             throwFieldTooLong(topicBytes, eventBytes, dataLength);
         }
-        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength);
+        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength) +
+            (version2 ? IngestFrameDescriptor.PUBLISHER_SEQ_BYTES : 0);
         out.writeInt((int)frameLength);
         out.writeByte(TYPE_PUBLISH);
+        if (version2)
+        {
+            out.writeLong(publisherSeq);
+        }
         out.writeShort(topicBytes);
         ByteBufUtil.writeUtf8(out, topic);
         out.writeByte(eventBytes);
