@@ -299,6 +299,101 @@ class IngestProtocolErrorTest
         assertFrameRejectedThenNextAcknowledged(IngestWire.publishFrame("t", null, new byte[0]), 20);
     }
 
+    @Test
+    void shouldRejectTopicLengthZeroAsInvalidTopic() throws Exception
+    {
+        assertFrameRejectedThenNextAcknowledged(IngestWire.publishFrame("", null, "x".getBytes(StandardCharsets.UTF_8)), 16);
+    }
+
+    @Test
+    void shouldRejectTopicOver128BytesAsInvalidTopic() throws Exception
+    {
+        assertFrameRejectedThenNextAcknowledged(
+            IngestWire.publishFrame("t".repeat(129), null, "x".getBytes(StandardCharsets.UTF_8)), 16);
+    }
+
+    @Test
+    void shouldRejectEventOver64BytesAsInvalidEvent() throws Exception
+    {
+        assertFrameRejectedThenNextAcknowledged(
+            IngestWire.publishFrame("t", "e".repeat(65), "x".getBytes(StandardCharsets.UTF_8)), 17);
+    }
+
+    @Test
+    void shouldRejectPublishWhoseTopicLengthExceedsFrameAndClose() throws Exception
+    {
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            wire.handshake();
+            final byte[] frame = IngestWire.publishFrame("t", null, "abc".getBytes(StandardCharsets.UTF_8));
+            frame[5] = (byte)0xFF; // topicLength 0xFF01 in a frame of 15 bytes
+            wire.raw(frame).flush();
+
+            assertConnectionError(wire, 1);
+        }
+        probe.assertStillServing();
+    }
+
+    @Test
+    void shouldAnswerTopicFirstWhenTopicAndDataAreBothBad() throws Exception
+    {
+        assertFrameRejectedThenNextAcknowledged(IngestWire.publishFrame("bad topic", "two words", new byte[0]), 16);
+    }
+
+    @Test
+    void shouldAnswerEventBeforeDataProblems() throws Exception
+    {
+        assertFrameRejectedThenNextAcknowledged(IngestWire.publishFrame("t", "two words", new byte[] {(byte)0xC3}), 17);
+    }
+
+    @Test
+    void shouldAnswerDataSizeBeforeUtf8() throws Exception
+    {
+        final byte[] data = new byte[MAX_DATA_BYTES + 1];
+        data[0] = (byte)0xC3;
+        assertFrameRejectedThenNextAcknowledged(IngestWire.publishFrame("t", null, data), 19);
+    }
+
+    @Test
+    void shouldFailHandshakeAtOnceWhenFirstFrameExceedsHelloLimit() throws Exception
+    {
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            final long startNs = System.nanoTime();
+            // A length over 8,192 and the HELLO type; the body never follows.
+            wire.raw(ByteBuffer.allocate(5).putInt(8193).put((byte)IngestWire.HELLO).array()).flush();
+
+            assertConnectionError(wire, 2);
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            assertTrue(elapsedMs < HANDSHAKE_TIMEOUT_MS / 2, "answered after " + elapsedMs + " ms instead of at once");
+        }
+        probe.assertStillServing();
+    }
+
+    @Test
+    void shouldWelcomeHelloOfExactlyTheLimit() throws Exception
+    {
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            // length = 1 + 4 + 1 + 2 + token + 2 + 0 = 8192
+            wire.hello(IngestWire.MAGIC, 1, "k".repeat(8192 - 10), "").flush();
+
+            assertEquals(1, wire.readFrame().asWelcome().version(), "a token without auth configured is ignored");
+        }
+    }
+
+    @Test
+    void shouldFailHandshakeWhenNameExceeds255Bytes() throws Exception
+    {
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            wire.hello(IngestWire.MAGIC, 1, "", "n".repeat(256)).flush();
+
+            assertConnectionError(wire, 2);
+        }
+        probe.assertStillServing();
+    }
+
     /**
      * Sends the bad publish as frame 1 and a good one as frame 2: frame 1 gets an ERROR with the code,
      * frame 2 an ACK (in either order, as the protocol allows), and the connection stays open.
