@@ -51,6 +51,36 @@ class IngestExactlyOnceTest
     }
 
     @Test
+    void shouldAnswerTheDocumentsVersion2ExampleBytes() throws Exception
+    {
+        // docs/ingest-protocol.md, "Example", version 2: byte for byte.
+        try (IngestWire wire = IngestWire.connect(broker.ingestPort()))
+        {
+            wire.raw(bytes("00 00 00 0D 01 53 53 45 42 02 00 00 00 00 02 70 31"))
+                .raw(bytes("00 00 00 13 10 00 00 00 00 00 00 00 01 00 01 74 00 00 00 00 02 68 69"))
+                .flush();
+
+            final IngestWire.WelcomeV2 welcome = wire.readFrame().asWelcomeV2();
+            assertEquals(2, welcome.version());
+            assertEquals(0, welcome.lastPublisherSeq());
+            final IngestWire.Ack ack = wire.readFrame().asAck();
+            assertEquals(1, ack.firstSeq());
+            assertEquals(1, ack.count());
+        }
+    }
+
+    private static byte[] bytes(final String hex)
+    {
+        final String[] parts = hex.split(" ");
+        final byte[] out = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++)
+        {
+            out[i] = (byte)Integer.parseInt(parts[i], 16);
+        }
+        return out;
+    }
+
+    @Test
     void shouldAnswerResendOnNewConnectionWithOriginalIdsAndDeliverOnce() throws Exception
     {
         final String topic = "v2-resend";
