@@ -34,6 +34,8 @@ public enum Counter
     INGEST_REJECTED("ingest_rejected_publishes"),
     INGEST_PROTOCOL_ERRORS("ingest_protocol_errors"),
     INGEST_BACK_PRESSURE("ingest_back_pressure_pauses"),
+    CONNECTIONS_REFUSED_TOTAL("connections_refused_total_limit"),
+    CONNECTIONS_REFUSED_PER_ADDRESS("connections_refused_per_address_limit"),
     HANDLER_EXCEPTIONS("handler_exceptions");
 
     private final String metricName;

@@ -83,6 +83,7 @@ public final class Broker implements AutoCloseable
     private final EventLog log;
     private final PublisherSessions sessions = new PublisherSessions();
     private final Deduplication dedup;
+    private final ConnectionLimits connectionLimits;
     private final Map<EventExecutor, LoopFanOut> fanOuts = new IdentityHashMap<>();
     private final LoopFanOut[] fanOutArray;
     private final Sequencer sequencer;
@@ -135,6 +136,7 @@ public final class Broker implements AutoCloseable
         }
         this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
 
+        this.connectionLimits = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerAddress, counters);
         this.dedup = new Deduplication(config.dedupWindowEvents, config.dedupWindowMs, config.dedupMaxPublishers,
             SystemEpochClock.INSTANCE);
         this.sequencer = new Sequencer(
@@ -281,6 +283,12 @@ public final class Broker implements AutoCloseable
     public IngestRing ingestRing()
     {
         return ingestRing;
+    }
+
+    /** Caps on connections, shared by every port. */
+    public ConnectionLimits connectionLimits()
+    {
+        return connectionLimits;
     }
 
     /** What the sequencer remembers to take resends at most once; publisher ids attach here. */

@@ -31,6 +31,8 @@ public final class BrokerConfig
     int dedupWindowEvents = 8192;
     long dedupWindowMs = 120_000;
     int dedupMaxPublishers = 1024;
+    int maxConnections = 100_000;
+    int maxConnectionsPerAddress;
     long retryMs = 3000;
     long heartbeatMs = 15_000;
     int subscriberBufferBytes = 256 * 1024;
@@ -209,6 +211,28 @@ public final class BrokerConfig
     {
         this.corsOrigins = new ArrayList<>(origins);
         return this;
+    }
+
+    /**
+     * @param total      connections over every port, 0 for no limit (default 100,000).
+     * @param perAddress connections from one source address, 0 for no limit (the default: a proxy
+     *                   or a load balancer in front carries many clients on one address).
+     */
+    public BrokerConfig maxConnections(final int total, final int perAddress)
+    {
+        this.maxConnections = total;
+        this.maxConnectionsPerAddress = perAddress;
+        return this;
+    }
+
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    public int maxConnectionsPerAddress()
+    {
+        return maxConnectionsPerAddress;
     }
 
     public BrokerConfig requestTimeoutMs(final long timeoutMs)
@@ -483,6 +507,8 @@ public final class BrokerConfig
         checkRange("ingest.dedupWindowEvents", dedupWindowEvents, maxInFlight, 1 << 22);
         checkRange("ingest.dedupWindowMs", dedupWindowMs, 1000, 86_400_000);
         checkRange("ingest.dedupMaxPublishers", dedupMaxPublishers, 1, 65536);
+        checkRange("connections.max", maxConnections, 0, 10_000_000);
+        checkRange("connections.maxPerAddress", maxConnectionsPerAddress, 0, 10_000_000);
         checkRange("stream.retryMs", retryMs, 0, 86_400_000);
         checkRange("stream.heartbeatMs", heartbeatMs, 10, 3_600_000);
         checkRange("subscriber.bufferBytes", subscriberBufferBytes, 4096, 1 << 30);

@@ -80,6 +80,14 @@ final class ServeCommand implements Callable<Integer>
         description = "Publisher ids remembered at once (default ${DEFAULT-VALUE}).")
     int dedupMaxPublishers = D.dedupMaxPublishers;
 
+    @Option(names = "--max-connections",
+        description = "Connections over every port, 0 for no limit (default ${DEFAULT-VALUE}).")
+    int maxConnections = D.maxConnections;
+
+    @Option(names = "--max-connections-per-address",
+        description = "Connections from one source address, 0 for no limit (default ${DEFAULT-VALUE}).")
+    int maxConnectionsPerAddress = D.maxConnectionsPerAddress;
+
     @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).")
     long shutdownTimeoutMs = D.shutdownTimeoutMs;
 
@@ -143,6 +151,7 @@ final class ServeCommand implements Callable<Integer>
             .requestTimeoutMs(requestTimeoutMs)
             .ingestToken(ingestToken)
             .dedupWindow(dedupWindowEvents, dedupWindowMs, dedupMaxPublishers)
+            .maxConnections(maxConnections, maxConnectionsPerAddress)
             .tlsPem(tlsCert, tlsKey)
             .tlsSelfSigned(tlsSelfSigned)
             .tlsProvider(tlsProvider)

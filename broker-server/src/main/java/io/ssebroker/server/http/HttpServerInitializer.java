@@ -16,6 +16,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.http2.Http2BrokerHandler;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -52,6 +53,11 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private final Broker broker;
     private final HttpResponses responses;
 
+    private static final byte[] TOO_MANY_CONNECTIONS = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+        "Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
+        "too many connections from here; retry later\n").getBytes(StandardCharsets.US_ASCII);
+
     public HttpServerInitializer(final Broker broker)
     {
         this.broker = broker;
@@ -61,6 +67,10 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     @Override
     protected void initChannel(final SocketChannel ch)
     {
+        if (!broker.connectionLimits().admit(ch, TOO_MANY_CONNECTIONS))
+        {
+            return;
+        }
         broker.httpChannels().add(ch);
         ch.pipeline().addLast(DETECTOR, new ProtocolDetector());
     }

@@ -36,6 +36,11 @@ public final class TlsServerInitializer extends ChannelInitializer<SocketChannel
     @Override
     protected void initChannel(final SocketChannel ch)
     {
+        // Nothing can be said before the TLS handshake: a refused connection is closed.
+        if (!broker.connectionLimits().admit(ch, null))
+        {
+            return;
+        }
         broker.httpChannels().add(ch);
         ch.pipeline()
             .addLast(TLS, sslContext.newHandler(ch.alloc()))
