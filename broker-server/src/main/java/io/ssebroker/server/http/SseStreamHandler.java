@@ -2,6 +2,7 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -16,6 +17,7 @@ import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.ConnectionErrors;
 
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -32,6 +34,8 @@ import java.util.logging.Logger;
 final class SseStreamHandler extends ChannelInboundHandlerAdapter implements SubscriberSink
 {
     private static final Logger LOG = Logger.getLogger(SseStreamHandler.class.getName());
+    /** Longest wait for the end of a body to be taken by a client before the connection is reset. */
+    private static final long END_OF_BODY_WAIT_MS = 5_000;
 
     private final LoopFanOut fanOut;
     private final BrokerCounters counters;
@@ -105,14 +109,31 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     @Override
     public void close(final EvictionReason reason)
     {
-        if (EvictionReason.SLOW == reason || unchunked)
+        if (EvictionReason.SLOW == reason || !ctx.channel().isWritable())
         {
-            // Its buffer is full anyway; nothing more would reach it.
+            // Its buffers are full and it does not read: a graceful end would wait behind them for
+            // ever, holding our queue and the kernel's. Reset, which frees both at once; the client
+            // reconnects with its last id.
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.close();
+        }
+        else if (unchunked)
+        {
             ctx.close();
         }
         else
         {
+            // Lapped or shutting down while still reading: end the body so the client reconnects
+            // cleanly; a peer that stops reading now is closed after a bounded wait.
             ctx.writeAndFlush(ChunkFraming.endOfBody()).addListener(ChannelFutureListener.CLOSE);
+            ctx.executor().schedule(() ->
+            {
+                if (ctx.channel().isOpen())
+                {
+                    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+                    ctx.close();
+                }
+            }, END_OF_BODY_WAIT_MS, TimeUnit.MILLISECONDS);
         }
     }
 

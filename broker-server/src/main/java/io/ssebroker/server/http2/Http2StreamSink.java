@@ -85,8 +85,9 @@ final class Http2StreamSink implements SubscriberSink
             return;
         }
         ended = true;
-        if (EvictionReason.SLOW == reason)
+        if (EvictionReason.SLOW == reason || !connection.isWritable(stream))
         {
+            // A stream that is not read would hold its END_STREAM, and our queue, for ever.
             connection.onSlowStream(this);
         }
         else
