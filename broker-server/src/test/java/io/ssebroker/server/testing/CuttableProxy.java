@@ -22,6 +22,7 @@ public final class CuttableProxy implements AutoCloseable
     private final int targetPort;
     private final List<Socket> live = new ArrayList<>();
     private final Thread acceptor;
+    private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     public CuttableProxy(final int targetPort) throws IOException
@@ -31,6 +32,12 @@ public final class CuttableProxy implements AutoCloseable
         this.acceptor = new Thread(this::acceptLoop, "cuttable-proxy-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+    }
+
+    /** Connections relayed so far. */
+    public int accepted()
+    {
+        return accepted.get();
     }
 
     public int port()
@@ -83,6 +90,7 @@ public final class CuttableProxy implements AutoCloseable
                 }
                 pump(client, upstream);
                 pump(upstream, client);
+                accepted.incrementAndGet();
             }
             catch (final IOException ex)
             {
