@@ -3,7 +3,6 @@ package io.ssebroker.ingest;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.EpochClock;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -178,9 +177,7 @@ public final class Deduplication
      */
     public static String scopedKey(final int topic, final DirectBuffer buffer, final int index, final int length)
     {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(index, bytes);
-        return topic + "/" + new String(bytes, StandardCharsets.US_ASCII);
+        return topic + "/" + buffer.getStringWithoutLengthAscii(index, length);
     }
 
     private void expireKeys(final long nowMs)

@@ -69,6 +69,7 @@ public final class Sequencer implements Agent
     private int headIdDigitCount;
     private long appendedInBatch;
     private long answeredInBatch;
+    /** Wall clock of this batch, 0 until a publish needs it ({@link #nowMs()}). */
     private long nowMs;
     private long eventsSequenced;
     private long duplicates;
@@ -138,7 +139,7 @@ public final class Sequencer implements Agent
     public int doWork()
     {
         slabs.onBatch();
-        nowMs = dedup.nowMs();
+        nowMs = 0;
         final int read = ring.controlledRead(handler, batchLimit);
         int work = read;
         if (appendedInBatch > 0)
@@ -196,13 +197,13 @@ public final class Sequencer implements Agent
             publisher = dedup.record(publisherRef);
             if (null != publisher && publisherSequence <= publisher.highestSequence())
             {
-                return answerDuplicate(sessionId, sequence, publisher.idOf(publisherSequence, nowMs));
+                return answerDuplicate(sessionId, sequence, publisher.idOf(publisherSequence, nowMs()));
             }
         }
         else if (keyLength > 0)
         {
             key = Deduplication.scopedKey(topic, buffer, index + KEY_OFFSET, keyLength);
-            final long original = dedup.keyedId(key, nowMs);
+            final long original = dedup.keyedId(key, nowMs());
             if (Deduplication.ID_UNKNOWN != original)
             {
                 return answerDuplicate(sessionId, sequence, original);
@@ -233,14 +234,26 @@ public final class Sequencer implements Agent
 
         if (null != publisher)
         {
-            publisher.taken(publisherSequence, id, nowMs);
+            publisher.taken(publisherSequence, id, nowMs());
         }
         else if (null != key)
         {
-            dedup.keyTaken(key, id, nowMs);
+            dedup.keyTaken(key, id, nowMs());
         }
         SequencerAccess.assign(sessions, touched, sessionId, sequence, id);
         return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    /**
+     * The wall clock, read once per batch and only by batches with a publisher id or a key in them.
+     */
+    private long nowMs()
+    {
+        if (0 == nowMs)
+        {
+            nowMs = dedup.nowMs();
+        }
+        return nowMs;
     }
 
     private ControlledMessageHandler.Action answerDuplicate(final int sessionId, final long sequence, final long originalId)

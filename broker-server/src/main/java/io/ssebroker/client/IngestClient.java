@@ -772,8 +772,7 @@ public final class IngestClient implements AutoCloseable
         final int topicBytes = ByteBufUtil.utf8Bytes(topic);
         final int eventBytes = null == event ? 0 : ByteBufUtil.utf8Bytes(event);
         final boolean version2 = null != publisherIdBytes;
-        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength) +
-            (version2 ? IngestFrameDescriptor.PUBLISHER_SEQ_BYTES : 0);
+        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength, version2);
         if (frameLength > maxFrameBytes)
         {
             throwFrameTooLarge(frameLength);
@@ -795,28 +794,15 @@ public final class IngestClient implements AutoCloseable
             final ByteBuf frame = channel.alloc().ioBuffer(LENGTH_FIELD_BYTES + (int)frameLength);
             try
             {
-                if (version2)
+                IngestFrameEncoder.writePublishHeader(
+                    frame, publisherSeq, version2, topic, topicBytes, event, eventBytes, dataLength);
+                if (null != buffer)
                 {
-                    if (null != buffer)
-                    {
-                        final byte[] copy = new byte[dataLength];
-                        buffer.getBytes(bufferIndex, copy);
-                        IngestFrameEncoder.encodePublish(frame, publisherSeq, topic, topicBytes, event, eventBytes, copy, 0,
-                            dataLength);
-                    }
-                    else
-                    {
-                        IngestFrameEncoder.encodePublish(frame, publisherSeq, topic, topicBytes, event, eventBytes, array,
-                            arrayOffset, dataLength);
-                    }
-                }
-                else if (null != buffer)
-                {
-                    IngestFrameEncoder.encodePublish(frame, topic, topicBytes, event, eventBytes, buffer, bufferIndex, dataLength);
+                    frame.writeBytes(buffer, bufferIndex, dataLength);
                 }
                 else
                 {
-                    IngestFrameEncoder.encodePublish(frame, topic, topicBytes, event, eventBytes, array, arrayOffset, dataLength);
+                    frame.writeBytes(array, arrayOffset, dataLength);
                 }
             }
             catch (final RuntimeException ex)

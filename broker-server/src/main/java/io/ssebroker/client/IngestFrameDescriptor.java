@@ -89,6 +89,19 @@ public final class IngestFrameDescriptor
      */
     public static long publishFrameLength(final int topicBytes, final int eventBytes, final int dataBytes)
     {
-        return (long)TYPE_BYTES + PUBLISH_FIXED_BODY_BYTES + topicBytes + eventBytes + dataBytes;
+        return publishFrameLength(topicBytes, eventBytes, dataBytes, false);
+    }
+
+    /**
+     * Value of the length field of a {@code PUBLISH} frame in either version.
+     *
+     * @param version2 whether it carries the version 2 publisher sequence.
+     * @return type byte plus body length.
+     */
+    public static long publishFrameLength(
+        final int topicBytes, final int eventBytes, final int dataBytes, final boolean version2)
+    {
+        return (long)TYPE_BYTES + (version2 ? PUBLISHER_SEQ_BYTES : 0) + PUBLISH_FIXED_BODY_BYTES +
+            topicBytes + eventBytes + dataBytes;
     }
 }

@@ -169,26 +169,6 @@ public final class IngestFrameEncoder
         out.writeBytes(data, dataOffset, dataLength);
     }
 
-    /**
-     * Writes a version 2 {@code PUBLISH}: the publisher sequence, then the version 1 body.
-     *
-     * @param publisherSeq increasing per publisher id, 0 for no deduplication.
-     */
-    public static void encodePublish(
-        final ByteBuf out,
-        final long publisherSeq,
-        final CharSequence topic,
-        final int topicBytes,
-        final CharSequence event,
-        final int eventBytes,
-        final byte[] data,
-        final int dataOffset,
-        final int dataLength)
-    {
-        writePublishHeader(out, publisherSeq, true, topic, topicBytes, event, eventBytes, dataLength);
-        out.writeBytes(data, dataOffset, dataLength);
-    }
-
     private static void writePublishHeader(
         final ByteBuf out,
         final CharSequence topic,
@@ -200,7 +180,14 @@ public final class IngestFrameEncoder
         writePublishHeader(out, 0, false, topic, topicBytes, event, eventBytes, dataLength);
     }
 
-    private static void writePublishHeader(
+    /**
+     * Writes a {@code PUBLISH} up to its data, which the caller writes next from wherever it is:
+     * version 2 starts with the publisher sequence, version 1 has none.
+     *
+     * @param publisherSeq increasing per publisher id, 0 for no deduplication; ignored in version 1.
+     * @param version2     whether the connection speaks version 2.
+     */
+    public static void writePublishHeader(
         final ByteBuf out,
         final long publisherSeq,
         final boolean version2,
@@ -214,8 +201,7 @@ public final class IngestFrameEncoder
         {
             throwFieldTooLong(topicBytes, eventBytes, dataLength);
         }
-        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength) +
-            (version2 ? IngestFrameDescriptor.PUBLISHER_SEQ_BYTES : 0);
+        final long frameLength = IngestFrameDescriptor.publishFrameLength(topicBytes, eventBytes, dataLength, version2);
         out.writeInt((int)frameLength);
         out.writeByte(TYPE_PUBLISH);
         if (version2)

@@ -47,15 +47,11 @@ public final class ConnectionLimits
     public boolean admit(final SocketChannel channel, final byte[] refusal)
     {
         final InetAddress address = null == channel.remoteAddress() ? null : channel.remoteAddress().getAddress();
-        if (maxTotal > 0 && total.incrementAndGet() > maxTotal)
+        if (total.incrementAndGet() > maxTotal && maxTotal > 0)
         {
             total.decrementAndGet();
             refuse(channel, refusal, Counter.CONNECTIONS_REFUSED_TOTAL);
             return false;
-        }
-        if (maxTotal <= 0)
-        {
-            total.incrementAndGet();
         }
         if (maxPerAddress > 0 && null != address)
         {

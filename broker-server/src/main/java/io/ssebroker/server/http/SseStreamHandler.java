@@ -114,8 +114,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
             // Its buffers are full and it does not read: a graceful end would wait behind them for
             // ever, holding our queue and the kernel's. Reset, which frees both at once; the client
             // reconnects with its last id.
-            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-            ctx.close();
+            reset();
         }
         else if (unchunked)
         {
@@ -126,14 +125,19 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
             // Lapped or shutting down while still reading: end the body so the client reconnects
             // cleanly; a peer that stops reading now is closed after a bounded wait.
             ctx.writeAndFlush(ChunkFraming.endOfBody()).addListener(ChannelFutureListener.CLOSE);
-            ctx.executor().schedule(() ->
-            {
-                if (ctx.channel().isOpen())
-                {
-                    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                    ctx.close();
-                }
-            }, END_OF_BODY_WAIT_MS, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(this::reset, END_OF_BODY_WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Closes with a reset (SO_LINGER 0): whatever is queued, here or in the kernel, is dropped now.
+     */
+    private void reset()
+    {
+        if (ctx.channel().isOpen())
+        {
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+            ctx.close();
         }
     }
 

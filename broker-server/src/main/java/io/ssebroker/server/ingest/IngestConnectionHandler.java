@@ -231,9 +231,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 fatal(BAD_FRAME, "frame length must be at least 1");
                 return;
             }
-            if (length > maxFrameBytes && STATE_HANDSHAKE != state)
+            // A HELLO was held to MAX_HELLO_BYTES above, whatever the publish limit.
+            if (STATE_OPEN == state && length > maxFrameBytes)
             {
-                // A HELLO is bounded by MAX_HELLO_BYTES above, whatever the publish limit.
                 fatal(FRAME_TOO_LARGE, "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
                 return;
             }

@@ -7,6 +7,12 @@ import io.ssebroker.server.Broker;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
+import static io.ssebroker.client.IngestErrorCode.BAD_HANDSHAKE;
+import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_BYTES;
+import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
+
 /**
  * Pipeline of an ingest connection: a single {@link IngestConnectionHandler} that frames, decodes,
  * validates and hands publishes to the ingest ring.
@@ -21,8 +27,9 @@ public final class IngestServerInitializer extends ChannelInitializer<SocketChan
     private static byte[] tooManyConnections()
     {
         final byte[] text = "too many connections from here; retry later".getBytes(StandardCharsets.US_ASCII);
-        final ByteBuffer frame = ByteBuffer.allocate(4 + 1 + 8 + 2 + 2 + text.length);
-        frame.putInt(1 + 8 + 2 + 2 + text.length).put((byte)0x7F).putLong(0).putShort((short)2)
+        final int length = TYPE_BYTES + ERROR_FIXED_BODY_BYTES + text.length;
+        final ByteBuffer frame = ByteBuffer.allocate(LENGTH_FIELD_BYTES + length);
+        frame.putInt(length).put(TYPE_ERROR).putLong(0).putShort((short)BAD_HANDSHAKE)
             .putShort((short)text.length).put(text);
         return frame.array();
     }

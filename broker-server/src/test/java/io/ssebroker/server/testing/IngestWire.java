@@ -96,17 +96,7 @@ public final class IngestWire implements AutoCloseable
     public IngestWire publishV2(final long publisherSeq, final String topic, final String event, final byte[] data)
         throws IOException
     {
-        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        final byte[] eventBytes = eventBytes(event);
-        out.writeInt(1 + 8 + 2 + topicBytes.length + 1 + eventBytes.length + 4 + data.length);
-        out.writeByte(PUBLISH);
-        out.writeLong(publisherSeq);
-        out.writeShort(topicBytes.length);
-        out.write(topicBytes);
-        out.writeByte(eventBytes.length);
-        out.write(eventBytes);
-        out.writeInt(data.length);
-        out.write(data);
+        writePublish(out, true, publisherSeq, topic.getBytes(StandardCharsets.UTF_8), eventBytes(event), data);
         return this;
     }
 
@@ -135,7 +125,7 @@ public final class IngestWire implements AutoCloseable
 
     public IngestWire publish(final byte[] topic, final byte[] event, final byte[] data) throws IOException
     {
-        writePublish(out, topic, event, data);
+        writePublish(out, false, 0, topic, event, data);
         return this;
     }
 
@@ -199,7 +189,7 @@ public final class IngestWire implements AutoCloseable
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream frame = new DataOutputStream(bytes))
         {
-            writePublish(frame, topic.getBytes(StandardCharsets.UTF_8), eventBytes(event), data);
+            writePublish(frame, false, 0, topic.getBytes(StandardCharsets.UTF_8), eventBytes(event), data);
         }
         catch (final IOException ex)
         {
@@ -213,11 +203,21 @@ public final class IngestWire implements AutoCloseable
         return null == event ? new byte[0] : event.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** A PUBLISH frame; version 2 starts with the publisher sequence. */
     private static void writePublish(
-        final DataOutputStream out, final byte[] topic, final byte[] event, final byte[] data) throws IOException
+        final DataOutputStream out,
+        final boolean version2,
+        final long publisherSeq,
+        final byte[] topic,
+        final byte[] event,
+        final byte[] data) throws IOException
     {
-        out.writeInt(1 + 2 + topic.length + 1 + event.length + 4 + data.length);
+        out.writeInt(1 + (version2 ? 8 : 0) + 2 + topic.length + 1 + event.length + 4 + data.length);
         out.writeByte(PUBLISH);
+        if (version2)
+        {
+            out.writeLong(publisherSeq);
+        }
         out.writeShort(topic.length);
         out.write(topic);
         out.writeByte(event.length);
