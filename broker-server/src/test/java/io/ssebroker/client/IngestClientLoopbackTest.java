@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.AfterEach;
@@ -21,15 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@link IngestClient} over a real loopback socket against a scripted broker written from the protocol
  * document with blocking JDK sockets, so the two sides share no code.
+ * <p>
+ * The script's own assertions run on the scripted broker's thread, where a failure would never reach JUnit;
+ * so whatever the script throws is kept and rethrown by {@link #stopBroker()}, which also fails the test when
+ * the script has not run to its end.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class IngestClientLoopbackTest
 {
     private final ServerSocket server;
+    private final AtomicReference<Throwable> scriptFailure = new AtomicReference<>();
     private Thread brokerThread;
 
     IngestClientLoopbackTest() throws IOException
@@ -38,12 +45,21 @@ class IngestClientLoopbackTest
     }
 
     @AfterEach
-    void stopBroker() throws Exception
+    void stopBroker() throws Throwable
     {
-        server.close();
         if (null != brokerThread)
         {
             brokerThread.join(10_000);
+        }
+        server.close();
+        final Throwable failure = scriptFailure.get();
+        if (null != failure)
+        {
+            throw failure;
+        }
+        if (null != brokerThread && brokerThread.isAlive())
+        {
+            fail("the scripted broker did not run its script to the end within 10 s");
         }
     }
 
@@ -210,11 +226,11 @@ class IngestClientLoopbackTest
                     script.run(in, out);
                     out.flush();
                 }
-                catch (final Exception ex)
+                catch (final Throwable ex)
                 {
                     if (!server.isClosed())
                     {
-                        throw new IllegalStateException(ex);
+                        scriptFailure.set(ex);
                     }
                 }
             },
