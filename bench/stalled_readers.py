@@ -43,6 +43,7 @@ def main():
     closed_at = {}
     max_queue = 0
     max_queue_after_close = 0
+    samples = []  # (seconds since start, total Send-Q of connections not yet evicted)
     while time.monotonic() - start < seconds:
         sides = server_side(port, peer_ports)
         now = time.monotonic() - start
@@ -53,15 +54,20 @@ def main():
             if peer not in sides and peer not in closed_at:
                 closed_at[peer] = now  # gone entirely: closed with a reset
         max_queue = max(max_queue, sum(q for _, q in sides.values()))
+        samples.append((now, sum(q for p, (_, q) in sides.items() if p not in closed_at)))
         max_queue_after_close = max(max_queue_after_close,
                                     sum(q for p, (_, q) in sides.items() if p in closed_at))
         time.sleep(0.5)
     times = sorted(closed_at.values())
+    # When the kernel's send buffers were full: the first sample at 95% of the largest total. From then
+    # on the backlog grows in the broker's own queue, whose bound plus the grace sets the eviction time.
+    kernel_full = next((t for t, q in samples if max_queue and q >= 0.95 * max_queue), None)
     print(json.dumps({
         "stalled": count,
         "evicted": len(times),
         "first_evicted_s": round(times[0], 1) if times else None,
         "last_evicted_s": round(times[-1], 1) if times else None,
+        "kernel_full_s": round(kernel_full, 1) if kernel_full is not None else None,
         "max_server_send_queue_bytes_total": max_queue,
         "max_server_send_queue_bytes_per_stalled": max_queue // max(1, count),
         "max_send_queue_bytes_held_after_eviction": max_queue_after_close,

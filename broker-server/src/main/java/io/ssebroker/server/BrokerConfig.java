@@ -36,7 +36,7 @@ public final class BrokerConfig
     long retryMs = 3000;
     long heartbeatMs = 15_000;
     int subscriberBufferBytes = 256 * 1024;
-    int socketSendBufferBytes;
+    int socketSendBufferBytes = 128 * 1024;
     long slowGraceMs = 10_000;
     List<String> corsOrigins = new ArrayList<>(List.of("*"));
     long requestTimeoutMs = 10_000;
@@ -193,7 +193,10 @@ public final class BrokerConfig
 
     /**
      * Kernel send buffer of each HTTP connection (SO_SNDBUF); 0 keeps the kernel's auto-tuning.
-     * A fixed value bounds kernel memory per subscriber and makes a stalled reader visible sooner.
+     * A fixed value bounds kernel memory per subscriber and makes a stalled reader visible sooner: with
+     * auto-tuning a reader that stops can make the kernel hold megabytes for it (up to {@code tcp_wmem}'s
+     * maximum, 4 MiB by default) before the broker sees it as slow. Linux doubles the value it is given
+     * for its own bookkeeping; docs/reliability.md has the memory it comes to per stalled subscriber.
      */
     public BrokerConfig socketSendBufferBytes(final int bytes)
     {

@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer>
     int subscriberBufferBytes = D.subscriberBufferBytes;
 
     @Option(names = "--socket-send-buffer-bytes",
-        description = "SO_SNDBUF of subscriber connections; 0 keeps kernel auto-tuning (default ${DEFAULT-VALUE}).")
+        description = "SO_SNDBUF of HTTP connections, bounding what the kernel holds for a stalled reader; 0 = auto-tuning (default ${DEFAULT-VALUE}).")
     int socketSendBufferBytes = D.socketSendBufferBytes;
 
     @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).")
