@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.ssebroker.codec.ChunkFraming;
@@ -41,6 +42,12 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     private final BrokerCounters counters;
     private final boolean unchunked;
     private ChannelHandlerContext ctx;
+    /**
+     * Stream writes are not individually watched: a connection that fails is closed and unsubscribed as a
+     * whole. Unlike {@code ctx.voidPromise()}, this one does not fire {@code exceptionCaught} for every frame
+     * still queued when the connection closes (thousands for a reset slow subscriber).
+     */
+    private ChannelPromise unwatched;
     private SubscriberCursor cursor;
 
     /**
@@ -58,6 +65,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     public void handlerAdded(final ChannelHandlerContext ctx)
     {
         this.ctx = ctx;
+        this.unwatched = ctx.channel().unsafe().voidPromise();
     }
 
     void start(final int[] topicIndexes, final String lastEventId)
@@ -84,19 +92,19 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
             final int start = frame.readerIndex() + payloadOffset;
             frame.setIndex(start, start + payloadLength);
         }
-        ctx.write(frame, ctx.voidPromise());
+        ctx.write(frame, unwatched);
     }
 
     @Override
     public void writeControl(final ByteBuf sseText)
     {
-        ctx.write(unchunked ? sseText : ChunkFraming.chunk(ctx.alloc(), sseText), ctx.voidPromise());
+        ctx.write(unchunked ? sseText : ChunkFraming.chunk(ctx.alloc(), sseText), unwatched);
     }
 
     @Override
     public void writeHeartbeat()
     {
-        ctx.write(unchunked ? SseControlFrames.heartbeat() : ChunkFraming.heartbeatChunk(), ctx.voidPromise());
+        ctx.write(unchunked ? SseControlFrames.heartbeat() : ChunkFraming.heartbeatChunk(), unwatched);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -130,6 +131,12 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private final List<Http2StreamSink> becameWritable = new ArrayList<>();
     private final Runnable resumeWritable = this::resumeWritable;
     private ChannelHandlerContext ctx;
+    /**
+     * For the event DATA written around the encoder: not individually watched (a failing connection is closed
+     * as a whole), and unlike {@code ctx.voidPromise()} it does not fire {@code exceptionCaught} for every frame
+     * still queued when the connection closes.
+     */
+    private ChannelPromise unwatched;
     private ScheduledFuture<?> prefaceTimeout;
     private ByteBuf headerSlab;
     /** The DATA frame queued last on the channel, still unflushed, which the same stream may extend. */
@@ -191,6 +198,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     public void handlerAdded(final ChannelHandlerContext ctx) throws Exception
     {
         this.ctx = ctx;
+        this.unwatched = ctx.channel().unsafe().voidPromise();
         this.fanOut = broker.fanOut(ctx.channel().eventLoop());
         final int high = broker.config().http2ConnectionBufferBytes();
         ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
@@ -683,11 +691,11 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         }
         else
         {
-            ctx.write(dataFrameHeader(length, stream.id()), ctx.voidPromise());
+            ctx.write(dataFrameHeader(length, stream.id()), unwatched);
             openFrameStream = stream;
             openFrameLength = length;
         }
-        ctx.write(data, ctx.voidPromise());
+        ctx.write(data, unwatched);
         openFrameQueuedBytes = null == outbound ? -1 : outbound.totalPendingWriteBytes();
         return true;
     }
