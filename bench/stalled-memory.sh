@@ -11,7 +11,7 @@
 # Options (environment variables):
 #   STALLED=1000  RATE=1000  FILL_SECONDS=20  PAYLOAD_BYTES=100
 #   SNDBUF=""  (empty: the broker's default --socket-send-buffer-bytes; a number is passed as is)
-#   BROKER_HTTP_PORT=8092 BROKER_INGEST_PORT=7092
+#   BROKER_HTTP_PORT=18092 BROKER_INGEST_PORT=17092
 #
 # Only loopback is used; everything this script starts is stopped by PID on exit and stops by itself.
 set -euo pipefail
@@ -23,8 +23,8 @@ RATE="${RATE:-1000}"
 FILL_SECONDS="${FILL_SECONDS:-20}"
 PAYLOAD_BYTES="${PAYLOAD_BYTES:-100}"
 SNDBUF="${SNDBUF:-}"
-BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8092}"
-BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7092}"
+BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-18092}"
+BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-17092}"
 [ -f "$JAR" ] || { echo "build first: ./mvnw -q -DskipTests package" >&2; exit 1; }
 TMP="$(mktemp -d)"
 
@@ -54,6 +54,7 @@ run() {
         > "$TMP/broker-$mode.log" 2>&1 &
     BROKER_PID=$!
     for _ in $(seq 1 100); do grep -q "broker listening" "$TMP/broker-$mode.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q "broker listening" "$TMP/broker-$mode.log" || { echo "broker did not start:" >&2; tail -5 "$TMP/broker-$mode.log" >&2; exit 1; }
     if [ "$mode" = stalled ]; then
         python3 "$HERE/stalled_readers.py" 127.0.0.1 "$BROKER_HTTP_PORT" t0 "$STALLED" "$((FILL_SECONDS + 8))" \
             > "$TMP/stalled.json" &

@@ -42,11 +42,12 @@ final class LoadSummary
     static final String SENT = "sent";
     static final String ACKED = "acked";
     static final String PUBLISH_FAILED = "publishFailed";
+    static final String PUBLISH_ABANDONED = "publishAbandoned";
     static final String MAX_PUBLISH_LAG_NS = "maxPublishLagNs";
 
     private static final String[] COUNTER_NAMES = {
         SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, MISSING_AT_END, OTHER_EVENTS, CONNECT_ERRORS,
-        DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, MAX_PUBLISH_LAG_NS };
+        DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, PUBLISH_ABANDONED, MAX_PUBLISH_LAG_NS };
 
     private final Map<String, Long> counters = new LinkedHashMap<>();
     private final Histogram histogram = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
@@ -268,13 +269,14 @@ final class LoadSummary
     {
         return String.format(Locale.ROOT,
             "subscribers %d (connected at end %d), connect errors %d, disconnects %d, reconnects %d%n" +
-            "published: planned %d, sent %d, acked %d, failed %d, max publish lag %.1f ms%n" +
+            "published: planned %d, sent %d, acked %d, failed %d, held back past the end %d, max publish lag %.1f ms%n" +
             "delivered in window %d of %d expected: ratio %.6f, %.1f events/s; received in all %d%n" +
             "received while the window was open, whatever the send time: %.1f events/s%n" +
             "gaps %d, duplicates %d, reordered %d, missing at end %d, other events %d%n" +
             "latency us: p50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)",
             counter(SUBSCRIBERS), counter(CONNECTED), counter(CONNECT_ERRORS), counter(DISCONNECTS), counter(RECONNECTS),
-            counter(PLANNED), counter(SENT), counter(ACKED), counter(PUBLISH_FAILED), counter(MAX_PUBLISH_LAG_NS) / 1e6,
+            counter(PLANNED), counter(SENT), counter(ACKED), counter(PUBLISH_FAILED), counter(PUBLISH_ABANDONED),
+            counter(MAX_PUBLISH_LAG_NS) / 1e6,
             counter(DELIVERED), counter(EXPECTED), deliveryRatio(), deliveredPerSecond(windowSeconds), counter(RECEIVED),
             receivedPerSecondInWindow,
             counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(MISSING_AT_END), counter(OTHER_EVENTS),

@@ -226,6 +226,7 @@ public final class LoadgenCommand implements Callable<Integer>
                     .counter(LoadSummary.SENT, publisher.sent())
                     .counter(LoadSummary.ACKED, publisher.acked())
                     .counter(LoadSummary.PUBLISH_FAILED, publisher.failed())
+                    .counter(LoadSummary.PUBLISH_ABANDONED, publisher.abandoned())
                     .counter(LoadSummary.MAX_PUBLISH_LAG_NS, publisher.maxLagNs()));
                 if (null != publisher.lastError())
                 {

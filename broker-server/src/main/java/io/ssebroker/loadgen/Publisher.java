@@ -20,6 +20,7 @@ abstract class Publisher implements Runnable, AutoCloseable
     protected final AtomicLong sent = new AtomicLong();
     protected final AtomicLong acked = new AtomicLong();
     protected final AtomicLong failed = new AtomicLong();
+    private final AtomicLong abandoned = new AtomicLong();
     private final AtomicLong maxLagNs = new AtomicLong();
     private final long deadlineNs;
     private volatile boolean stopped;
@@ -28,7 +29,8 @@ abstract class Publisher implements Runnable, AutoCloseable
     /**
      * @param schedule     the plan.
      * @param payloadBytes size of each event's data.
-     * @param deadlineNs   time after which unsent events are abandoned and counted as failed.
+     * @param deadlineNs   time after which events still held back by back-pressure are abandoned (counted
+     *                     apart from failures: being slowed down is not an error).
      */
     Publisher(final Schedule schedule, final int payloadBytes, final long deadlineNs)
     {
@@ -80,7 +82,7 @@ abstract class Publisher implements Runnable, AutoCloseable
                 {
                     if (stopped || deadlineNs - System.nanoTime() < 0)
                     {
-                        failed.addAndGet(total - n);
+                        abandoned.addAndGet(total - n);
                         lastError("publisher back-pressured past the deadline; " + (total - n) + " events not sent");
                         return;
                     }
@@ -128,6 +130,14 @@ abstract class Publisher implements Runnable, AutoCloseable
     long failed()
     {
         return failed.get();
+    }
+
+    /**
+     * @return events never sent because back-pressure held them past the run's deadline.
+     */
+    long abandoned()
+    {
+        return abandoned.get();
     }
 
     /**

@@ -21,6 +21,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
+import io.ssebroker.metrics.Counter;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
@@ -42,6 +43,7 @@ import org.agrona.concurrent.SystemEpochClock;
 
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -397,6 +399,29 @@ public final class Broker implements AutoCloseable
             total += fanOut.stats().evictions(reason);
         }
         return total;
+    }
+
+    /**
+     * One line with the deliveries, the evictions by reason and every counter that is not zero, for the log
+     * line at shutdown (until the metrics endpoint exists, the only way a run's counters leave the process).
+     */
+    public String countersLine()
+    {
+        final StringBuilder line = new StringBuilder("deliveries=").append(deliveries());
+        for (final EvictionReason reason : EvictionReason.values())
+        {
+            line.append(" evicted_").append(reason.name().toLowerCase(Locale.ROOT)).append('=')
+                .append(evictions(reason));
+        }
+        for (final Counter counter : Counter.values())
+        {
+            final long value = counters.get(counter);
+            if (0 != value)
+            {
+                line.append(' ').append(counter.metricName()).append('=').append(value);
+            }
+        }
+        return line.toString();
     }
 
     /**

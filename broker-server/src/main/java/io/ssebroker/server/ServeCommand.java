@@ -198,6 +198,8 @@ final class ServeCommand implements Callable<Integer>
                 feed.close();
             }
             broker.close();
+            // stdout, not the logger: the logging framework may already have shut down its handlers.
+            System.out.println("broker stopped: " + broker.countersLine());
             stopped.countDown();
         }, "shutdown"));
 
