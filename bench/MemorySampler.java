@@ -57,10 +57,10 @@ public final class MemorySampler
                     direct = pool;
                 }
             }
-            final Series heapUsed = new Series("heap used");
-            final Series heapAfterGc = new Series("heap after GC");
-            final Series directUsed = new Series("direct");
-            final Series rss = new Series("RSS");
+            final Series heapUsed = new Series();
+            final Series heapAfterGc = new Series();
+            final Series directUsed = new Series();
+            final Series rss = new Series();
             System.out.println("t_s heap_used_B heap_after_gc_B direct_B rss_B");
             final long startNs = System.nanoTime();
             for (int i = 0; i < seconds; i++)
@@ -99,9 +99,14 @@ public final class MemorySampler
             }
             System.out.println("# max MiB: heap used " + heapUsed.maxMiB() + ", heap after GC " + heapAfterGc.maxMiB() +
                 ", direct " + directUsed.maxMiB() + ", RSS " + rss.maxMiB());
-            System.out.println("# slope MiB/min: heap after GC " + heapAfterGc.slopeMiBPerMinute() +
-                ", direct " + directUsed.slopeMiBPerMinute() + ", RSS " + rss.slopeMiBPerMinute() +
+            System.out.println("# slope MiB/min: heap after GC " + heapAfterGc.slopeMiBPerMinute(0) +
+                ", direct " + directUsed.slopeMiBPerMinute(0) + ", RSS " + rss.slopeMiBPerMinute(0) +
                 " (" + rss.size() + " samples)");
+            // Warm-up (JIT, pools, histories filling) is over by the second half: growth there is what lasts.
+            final int half = rss.size() / 2;
+            System.out.println("# second-half slope MiB/min: heap after GC " + heapAfterGc.slopeMiBPerMinute(half) +
+                ", direct " + directUsed.slopeMiBPerMinute(half) + ", RSS " + rss.slopeMiBPerMinute(half) +
+                " (samples " + half + " to " + rss.size() + ")");
         }
     }
 
@@ -145,13 +150,7 @@ public final class MemorySampler
     /** Samples of one quantity: its maximum and its least-squares slope. */
     private static final class Series
     {
-        private final String name;
         private final List<long[]> points = new ArrayList<>();
-
-        Series(final String name)
-        {
-            this.name = name;
-        }
 
         void add(final long seconds, final long value)
         {
@@ -170,19 +169,21 @@ public final class MemorySampler
             {
                 max = Math.max(max, p[1]);
             }
-            return points.isEmpty() ? name + " -" : String.format("%.1f", max / 1048576.0);
+            return points.isEmpty() ? "-" : String.format("%.1f", max / 1048576.0);
         }
 
-        String slopeMiBPerMinute()
+        /** Least-squares slope over the samples from index {@code from} on. */
+        String slopeMiBPerMinute(final int from)
         {
-            final int n = points.size();
+            final List<long[]> tail = points.subList(Math.min(from, points.size()), points.size());
+            final int n = tail.size();
             if (n < 2)
             {
                 return "-";
             }
             double sx = 0;
             double sy = 0;
-            for (final long[] p : points)
+            for (final long[] p : tail)
             {
                 sx += p[0];
                 sy += p[1];
@@ -191,7 +192,7 @@ public final class MemorySampler
             final double my = sy / n;
             double sxy = 0;
             double sxx = 0;
-            for (final long[] p : points)
+            for (final long[] p : tail)
             {
                 sxy += (p[0] - mx) * (p[1] - my);
                 sxx += (p[0] - mx) * (p[0] - mx);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Churn soak: for SECONDS, CHURN_RATE subscriptions a second open and close (bench/churn_clients.py:
+# Churn soak: for RUN_SECONDS, CHURN_RATE subscriptions a second open and close (bench/churn_clients.py:
 # mixed topics, mixed Last-Event-ID, half closed with a reset) while a publisher sends RATE ev/s over
 # TOPICS topics and STEADY subscribers stay connected throughout. The broker's heap, heap after GC
 # (a full GC is requested every 30 s), direct memory and RSS are sampled every second
@@ -7,10 +7,10 @@
 # churn is a leak whatever its size.
 #
 #   bench/churn-soak.sh                       # 10 minutes
-#   SECONDS=120 bench/churn-soak.sh           # a short look
+#   RUN_SECONDS=120 bench/churn-soak.sh           # a short look
 #
 # Options (environment variables):
-#   SECONDS=600  CHURN_RATE=1000  TOPICS=100  RATE=1000  STEADY=1000  PAYLOAD_BYTES=100
+#   RUN_SECONDS=600  CHURN_RATE=1000  TOPICS=100  RATE=1000  STEADY=1000  PAYLOAD_BYTES=100
 #   OUT=bench/results/churn-<timestamp>   BROKER_HTTP_PORT=18098 BROKER_INGEST_PORT=17098
 #
 # Only loopback is used (churn sources 127.0.0.2-5); everything this script starts is stopped by PID
@@ -19,7 +19,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 JAR="$ROOT/broker-server/target/sse-broker.jar"
-SECONDS_RUN="${SECONDS:-600}"
+RUN_SECONDS="${RUN_SECONDS:-600}"
 CHURN_RATE="${CHURN_RATE:-1000}"
 TOPICS="${TOPICS:-100}"
 RATE="${RATE:-1000}"
@@ -44,13 +44,13 @@ grep -q "broker listening" "$OUT/broker.log" || { echo "broker did not start:" >
 # Steady subscribers and the publisher first; the churn and the sampling start once publishing runs.
 java -jar "$JAR" loadgen --subscribers "$STEADY" --topics "$TOPICS" --rate "$RATE" --payload-bytes "$PAYLOAD_BYTES" \
     --sub-url "http://127.0.0.1:$BROKER_HTTP_PORT/events?topic={topic}" --publish "ingest://127.0.0.1:$BROKER_INGEST_PORT" \
-    --ramp-seconds 2 --warmup-seconds 8 --duration-seconds "$SECONDS_RUN" --drain-seconds 2 \
+    --ramp-seconds 2 --warmup-seconds 8 --duration-seconds "$RUN_SECONDS" --drain-seconds 2 \
     --out "$OUT" > "$OUT/loadgen.log" 2>&1 &
 LOADGEN_PID=$!
 sleep 10
-python3 "$HERE/churn_clients.py" 127.0.0.1 "$BROKER_HTTP_PORT" "$CHURN_RATE" "$TOPICS" "$SECONDS_RUN" > "$OUT/churn.json" &
+python3 "$HERE/churn_clients.py" 127.0.0.1 "$BROKER_HTTP_PORT" "$CHURN_RATE" "$TOPICS" "$RUN_SECONDS" > "$OUT/churn.json" &
 CHURN_PID=$!
-java "$HERE/MemorySampler.java" "$BROKER_PID" "$SECONDS_RUN" 30 > "$OUT/memory.txt" 2>&1 &
+java "$HERE/MemorySampler.java" "$BROKER_PID" "$RUN_SECONDS" 30 > "$OUT/memory.txt" 2>&1 &
 SAMPLER_PID=$!
 wait "$LOADGEN_PID" || true
 wait "$CHURN_PID" || true; CHURN_PID=""
@@ -59,11 +59,12 @@ stop "$BROKER_PID"; BROKER_PID=""
 
 json_number() { grep -o "\"$2\": [-0-9.enul]*" "$1" | head -1 | awk '{ print $2 }'; }
 {
-    echo "SECONDS=$SECONDS_RUN CHURN_RATE=$CHURN_RATE TOPICS=$TOPICS RATE=$RATE STEADY=$STEADY PAYLOAD_BYTES=$PAYLOAD_BYTES," \
+    echo "RUN_SECONDS=$RUN_SECONDS CHURN_RATE=$CHURN_RATE TOPICS=$TOPICS RATE=$RATE STEADY=$STEADY PAYLOAD_BYTES=$PAYLOAD_BYTES," \
         "$(nproc) CPUs, $(java -version 2>&1 | head -1), commit $(git -C "$ROOT" rev-parse --short HEAD)"
     echo
     echo "- memory: $(grep '^# max' "$OUT/memory.txt" | sed 's/^# //')"
     echo "- memory: $(grep '^# slope' "$OUT/memory.txt" | sed 's/^# //')"
+    echo "- memory: $(grep "^# second-half" "$OUT/memory.txt" | sed "s/^# //")"
     echo "- heap after GC at the full GCs (MiB): $(awk '$1 ~ /^[0-9]+$/ && $1 % 30 == 1 { printf "%.1f ", $3 / 1048576 }' "$OUT/memory.txt")"
     echo "- churn: $(cat "$OUT/churn.json")"
     echo "- steady subscribers: delivery ratio $(json_number "$OUT/summary.json" deliveryRatio)," \

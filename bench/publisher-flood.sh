@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publisher flood: SUBSCRIBERS on one topic while a publisher tries to push FACTOR × CAPACITY ev/s for
-# SECONDS, once per factor, on a fresh broker each. CAPACITY is the rate the broker carries at that
+# RUN_SECONDS, once per factor, on a fresh broker each. CAPACITY is the rate the broker carries at that
 # subscriber count with every event delivered and p99 under a second (docs/reliability.md says how
 # it was found). Reports, per run:
 # - the publisher: events planned, sent, acknowledged, failed, and its largest lag behind schedule
@@ -11,10 +11,10 @@
 #   maximum and slope.
 #
 #   bench/publisher-flood.sh
-#   FACTORS=2 SECONDS=20 SUBSCRIBERS=2000 bench/publisher-flood.sh      # a short look
+#   FACTORS=2 RUN_SECONDS=20 SUBSCRIBERS=2000 bench/publisher-flood.sh      # a short look
 #
 # Options (environment variables):
-#   SUBSCRIBERS=10000  CAPACITY=2000  FACTORS="2 5"  SECONDS=60  PAYLOAD_BYTES=100
+#   SUBSCRIBERS=10000  CAPACITY=2000  FACTORS="2 5"  RUN_SECONDS=60  PAYLOAD_BYTES=100
 #   OUT=bench/results/flood-<timestamp>  BROKER_HTTP_PORT=18094 BROKER_INGEST_PORT=17094
 #
 # Only loopback is used; the broker, sampler and load generator are stopped by PID on exit, and each
@@ -26,7 +26,7 @@ JAR="$ROOT/broker-server/target/sse-broker.jar"
 SUBSCRIBERS="${SUBSCRIBERS:-10000}"
 CAPACITY="${CAPACITY:-2000}"
 FACTORS="${FACTORS:-2 5}"
-SECONDS="${SECONDS:-60}"
+RUN_SECONDS="${RUN_SECONDS:-60}"
 PAYLOAD_BYTES="${PAYLOAD_BYTES:-100}"
 BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-18094}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-17094}"
@@ -50,11 +50,11 @@ run() {
     BROKER_PID=$!
     for _ in $(seq 1 100); do grep -q "broker listening" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
     grep -q "broker listening" "$dir/broker.log" || { echo "broker did not start:" >&2; tail -5 "$dir/broker.log" >&2; exit 1; }
-    java "$HERE/MemorySampler.java" "$BROKER_PID" "$((RAMP + WARMUP + SECONDS + DRAIN))" 10 > "$dir/memory.txt" 2>&1 &
+    java "$HERE/MemorySampler.java" "$BROKER_PID" "$((RAMP + WARMUP + RUN_SECONDS + DRAIN))" 10 > "$dir/memory.txt" 2>&1 &
     SAMPLER_PID=$!
     java -jar "$JAR" loadgen --subscribers "$SUBSCRIBERS" --topics 1 --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
         --sub-url "http://127.0.0.1:$BROKER_HTTP_PORT/events?topic={topic}" --publish "ingest://127.0.0.1:$BROKER_INGEST_PORT" \
-        --ramp-seconds "$RAMP" --warmup-seconds "$WARMUP" --duration-seconds "$SECONDS" --drain-seconds "$DRAIN" \
+        --ramp-seconds "$RAMP" --warmup-seconds "$WARMUP" --duration-seconds "$RUN_SECONDS" --drain-seconds "$DRAIN" \
         --label "x$factor" --out "$dir" > "$dir/loadgen.log" 2>&1 || true
     wait "$SAMPLER_PID" || true; SAMPLER_PID=""
     stop "$BROKER_PID"; BROKER_PID=""
@@ -69,7 +69,7 @@ run() {
 }
 
 {
-    echo "SUBSCRIBERS=$SUBSCRIBERS CAPACITY=$CAPACITY SECONDS=$SECONDS PAYLOAD_BYTES=$PAYLOAD_BYTES, $(nproc) CPUs," \
+    echo "SUBSCRIBERS=$SUBSCRIBERS CAPACITY=$CAPACITY RUN_SECONDS=$RUN_SECONDS PAYLOAD_BYTES=$PAYLOAD_BYTES, $(nproc) CPUs," \
         "$(java -version 2>&1 | head -1), commit $(git -C "$ROOT" rev-parse --short HEAD)"
     echo
     echo "| load | rate ev/s | planned | sent | acked | failed | held back at end | max lag s | expected | delivered | gaps | dups | disconnects | p99 µs | max MiB | slope MiB/min | broker counters |"

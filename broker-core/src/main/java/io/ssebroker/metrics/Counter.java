@@ -36,6 +36,7 @@ public enum Counter
     INGEST_BACK_PRESSURE("ingest_back_pressure_pauses"),
     CONNECTIONS_REFUSED_TOTAL("connections_refused_total_limit"),
     CONNECTIONS_REFUSED_PER_ADDRESS("connections_refused_per_address_limit"),
+    CONNECTION_IO_ERRORS("connection_io_errors"),
     HANDLER_EXCEPTIONS("handler_exceptions");
 
     private final String metricName;

@@ -9,8 +9,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * What every connection handler does with an exception that reaches {@code exceptionCaught}: count it,
- * and log it unless it is an I/O error (a peer resetting its connection is routine and only counted).
+ * What every connection handler does with an exception that reaches {@code exceptionCaught}: an I/O
+ * error (a peer resetting its connection) is routine and only counted as such
+ * ({@code connection_io_errors}); anything else is a handler exception, counted apart and logged.
  * The caller then closes the connection.
  * <p>
  * <b>Threading:</b> stateless; called on the connection's event loop.
@@ -31,9 +32,13 @@ public final class ConnectionErrors
         final ChannelHandlerContext ctx,
         final Throwable cause)
     {
-        counters.increment(Counter.HANDLER_EXCEPTIONS);
-        if (!(cause instanceof IOException))
+        if (cause instanceof IOException)
         {
+            counters.increment(Counter.CONNECTION_IO_ERRORS);
+        }
+        else
+        {
+            counters.increment(Counter.HANDLER_EXCEPTIONS);
             log.log(Level.WARNING, what + " failed: " + ctx.channel(), cause);
         }
     }
