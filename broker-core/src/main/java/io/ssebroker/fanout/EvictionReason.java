@@ -1,5 +1,7 @@
 package io.ssebroker.fanout;
 
+import java.util.Locale;
+
 /**
  * Why a subscriber stream was ended by the broker; each is counted.
  */
@@ -10,5 +12,13 @@ public enum EvictionReason
     /** Fell so far behind that history no longer holds the next event it needs. */
     LAPPED,
     /** The broker is shutting down. */
-    SHUTDOWN
+    SHUTDOWN;
+
+    /**
+     * @return the reason as a metric label value: its name in lower case.
+     */
+    public String metricLabel()
+    {
+        return name().toLowerCase(Locale.ROOT);
+    }
 }

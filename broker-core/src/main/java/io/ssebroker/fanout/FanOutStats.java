@@ -1,45 +1,121 @@
 package io.ssebroker.fanout;
 
+import io.ssebroker.metrics.MetricsRegistry;
+import io.ssebroker.metrics.MetricsRegistry.Kind;
+import org.agrona.concurrent.status.AtomicCounter;
+
 /**
- * Counters of one {@link LoopFanOut}. Written by its event loop only; other threads read them racily
- * for metrics, which is acceptable for monotonic statistics on 64-bit JVMs.
+ * Counters of one {@link LoopFanOut}, registered with the broker's {@link MetricsRegistry} under the label
+ * {@code loop}. <b>Threading:</b> each counter has one writer, the fan-out's event loop, which updates it with
+ * ordered (release) stores, at most once per batch for deliveries; any thread reads them.
  */
 public final class FanOutStats
 {
-    long deliveries;
-    long stalls;
-    long conflations;
-    long resets;
-    long heartbeats;
-    final long[] evictions = new long[EvictionReason.values().length];
+    private final AtomicCounter deliveries;
+    private final AtomicCounter stalls;
+    private final AtomicCounter conflations;
+    private final AtomicCounter resets;
+    private final AtomicCounter heartbeats;
+    private final AtomicCounter subscribers;
+    private final AtomicCounter[] evictions = new AtomicCounter[EvictionReason.values().length];
 
+    /**
+     * @param registry where the counters are registered.
+     * @param loop     the fan-out's reader index, its {@code loop} label.
+     */
+    public FanOutStats(final MetricsRegistry registry, final int loop)
+    {
+        final String index = Integer.toString(loop);
+        deliveries = registry.counter("events_delivered", Kind.COUNTER, "loop", index);
+        stalls = registry.counter("subscriber_stalls", Kind.COUNTER, "loop", index);
+        conflations = registry.counter("subscriber_conflations", Kind.COUNTER, "loop", index);
+        resets = registry.counter("subscriber_resets_sent", Kind.COUNTER, "loop", index);
+        heartbeats = registry.counter("heartbeats_sent", Kind.COUNTER, "loop", index);
+        subscribers = registry.counter("subscribers", Kind.GAUGE, "loop", index);
+        for (final EvictionReason reason : EvictionReason.values())
+        {
+            evictions[reason.ordinal()] = registry.counter(
+                "subscribers_evicted", Kind.COUNTER, "loop", index, "reason", reason.metricLabel());
+        }
+    }
+
+    void delivered(final long events)
+    {
+        if (0 != events)
+        {
+            deliveries.getAndAddOrdered(events);
+        }
+    }
+
+    void stalled()
+    {
+        stalls.incrementOrdered();
+    }
+
+    void conflated()
+    {
+        conflations.incrementOrdered();
+    }
+
+    void resetSent()
+    {
+        resets.incrementOrdered();
+    }
+
+    void heartbeatSent()
+    {
+        heartbeats.incrementOrdered();
+    }
+
+    void evicted(final EvictionReason reason)
+    {
+        evictions[reason.ordinal()].incrementOrdered();
+    }
+
+    void subscriberCount(final int count)
+    {
+        subscribers.setOrdered(count);
+    }
+
+    /** Events written to subscribers. Any thread. */
     public long deliveries()
     {
-        return deliveries;
+        return deliveries.get();
     }
 
+    /** Times a subscriber stopped advancing because its connection was not writable. Any thread. */
     public long stalls()
     {
-        return stalls;
+        return stalls.get();
     }
 
+    /** Times a conflated subscriber skipped to the newest event instead of being evicted. Any thread. */
     public long conflations()
     {
-        return conflations;
+        return conflations.get();
     }
 
+    /** {@code reset} notices written. Any thread. */
     public long resets()
     {
-        return resets;
+        return resets.get();
     }
 
+    /** Heartbeat comments written. Any thread. */
     public long heartbeats()
     {
-        return heartbeats;
+        return heartbeats.get();
     }
 
+    /** Subscribers the fan-out holds now. Any thread. */
+    public long subscribers()
+    {
+        return subscribers.get();
+    }
+
+    /** Subscribers evicted for this reason. Any thread. */
     public long evictions(final EvictionReason reason)
     {
-        return evictions[reason.ordinal()];
+        return evictions[reason.ordinal()].get();
     }
 }

@@ -6,6 +6,7 @@ import io.ssebroker.codec.SseControlFrames;
 import io.ssebroker.log.EventLog;
 import io.ssebroker.log.Topic;
 import io.ssebroker.log.TopicRegistry;
+import io.ssebroker.metrics.MetricsRegistry;
 
 import java.util.Arrays;
 import java.util.concurrent.Executor;
@@ -76,8 +77,11 @@ public final class LoopFanOut
     private SinkConnection[] connectionsToFlush = new SinkConnection[16];
     private int connectionsToFlushCount;
 
-    private final FanOutStats stats = new FanOutStats();
+    private final FanOutStats stats;
 
+    /**
+     * A fan-out whose counters are registered with a registry of its own (tests, benchmarks).
+     */
     public LoopFanOut(
         final EventLog log,
         final int reader,
@@ -90,6 +94,27 @@ public final class LoopFanOut
         final long heartbeatNs,
         final long retryMs)
     {
+        this(log, reader, topics, executor, alloc, epochId, maxBatch, graceNs, heartbeatNs, retryMs,
+            new MetricsRegistry(16));
+    }
+
+    /**
+     * @param metrics where its counters are registered, labelled with {@code loop} = {@code reader}.
+     */
+    public LoopFanOut(
+        final EventLog log,
+        final int reader,
+        final TopicRegistry topics,
+        final Executor executor,
+        final ByteBufAllocator alloc,
+        final long epochId,
+        final int maxBatch,
+        final long graceNs,
+        final long heartbeatNs,
+        final long retryMs,
+        final MetricsRegistry metrics)
+    {
+        this.stats = new FanOutStats(metrics, reader);
         this.log = log;
         this.reader = reader;
         this.topics = topics;
@@ -213,7 +238,7 @@ public final class LoopFanOut
         }
         dirtyCount = 0;
         flushConnections();
-        stats.deliveries += delivered;
+        stats.delivered(delivered);
     }
 
     /**
@@ -370,7 +395,7 @@ public final class LoopFanOut
             if (0 == cursor.stalledSinceNs)
             {
                 cursor.stalledSinceNs = nowNs;
-                stats.stalls++;
+                stats.stalled();
             }
         }
         return written;
@@ -385,7 +410,7 @@ public final class LoopFanOut
         }
         // Conflation: the newest value of the topic stands for everything the subscriber missed.
         cursor.positions[i] = history.head() - 1;
-        stats.conflations++;
+        stats.conflated();
         return true;
     }
 
@@ -464,7 +489,7 @@ public final class LoopFanOut
             }
             sink.writeControl(SseControlFrames.reset(
                 alloc, resetReason, lastEventId, Long.MAX_VALUE == oldest ? -1 : oldest, headId));
-            stats.resets++;
+            stats.resetSent();
         }
         register(cursor);
         final int written = write(cursor, nowNs);
@@ -489,7 +514,7 @@ public final class LoopFanOut
             return;
         }
         cursor.stalledSinceNs = 0;
-        stats.deliveries += writeAndEndBatch(cursor, nowNs);
+        stats.delivered(writeAndEndBatch(cursor, nowNs));
         flushConnections();
     }
 
@@ -514,7 +539,7 @@ public final class LoopFanOut
                 cursor.lastWriteNs = nowNs;
                 cursor.sink.writeHeartbeat();
                 endBatch(cursor.sink);
-                stats.heartbeats++;
+                stats.heartbeatSent();
             }
         }
         flushConnections();
@@ -554,6 +579,7 @@ public final class LoopFanOut
             }
         }
         final int lastAll = --allCount;
+        stats.subscriberCount(allCount);
         final SubscriberCursor movedAll = all[lastAll];
         all[cursor.allIndex] = movedAll;
         movedAll.allIndex = cursor.allIndex;
@@ -599,7 +625,7 @@ public final class LoopFanOut
     private void evict(final SubscriberCursor cursor, final EvictionReason reason)
     {
         remove(cursor);
-        stats.evictions[reason.ordinal()]++;
+        stats.evicted(reason);
         cursor.sink.close(reason);
     }
 
@@ -631,6 +657,7 @@ public final class LoopFanOut
         }
         cursor.allIndex = allCount;
         all[allCount++] = cursor;
+        stats.subscriberCount(allCount);
     }
 
     private void markDirty(final SubscriberCursor cursor)

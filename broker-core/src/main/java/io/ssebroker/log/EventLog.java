@@ -254,6 +254,17 @@ public final class EventLog
     }
 
     /**
+     * @return entries published but not yet consumed by {@code reader}: how far that event loop is behind
+     *         the sequencer. Any thread (acquire reads; the two are read one after the other, so it is a
+     *         statistic, not a snapshot).
+     */
+    public long lag(final int reader)
+    {
+        final long consumedCount = consumed[reader].getAcquire();
+        return Math.max(0, published.getAcquire() - consumedCount);
+    }
+
+    /**
      * Marks entries below {@code count} consumed by {@code reader} (release): the writer may reuse them.
      */
     public void consumed(final int reader, final long count)

@@ -7,11 +7,14 @@ import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.ingest.PublisherSessions;
 import io.ssebroker.ingest.SequencerAccess;
+import io.ssebroker.metrics.MetricsRegistry;
+import io.ssebroker.metrics.MetricsRegistry.Kind;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
 
 import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
@@ -74,6 +77,12 @@ public final class Sequencer implements Agent
     private long eventsSequenced;
     private long duplicates;
     private long bytesEncoded;
+    /** The fields above and the retention totals, published once per batch for other threads. */
+    private final AtomicCounter eventsSequencedCounter;
+    private final AtomicCounter duplicatesCounter;
+    private final AtomicCounter bytesEncodedCounter;
+    private final AtomicCounter retainedEventsCounter;
+    private final AtomicCounter retainedBytesCounter;
 
     /**
      * A sequencer with the default deduplication window (8,192 events, 2 minutes, 1,024 publishers).
@@ -92,7 +101,7 @@ public final class Sequencer implements Agent
         final Listener listener)
     {
         this(ingest, log, topics, sessions, new Deduplication(8192, 120_000, 1024, SystemEpochClock.INSTANCE),
-            alloc, historyBudgetBytes, epochId, batchLimit, listener);
+            alloc, historyBudgetBytes, epochId, batchLimit, listener, new MetricsRegistry(16));
     }
 
     /**
@@ -108,8 +117,14 @@ public final class Sequencer implements Agent
         final long historyBudgetBytes,
         final long epochId,
         final int batchLimit,
-        final Listener listener)
+        final Listener listener,
+        final MetricsRegistry metrics)
     {
+        this.eventsSequencedCounter = metrics.counter("events_sequenced", Kind.COUNTER);
+        this.duplicatesCounter = metrics.counter("publish_duplicates_answered", Kind.COUNTER);
+        this.bytesEncodedCounter = metrics.counter("frame_bytes_encoded", Kind.COUNTER);
+        this.retainedEventsCounter = metrics.counter("history_retained_events", Kind.GAUGE);
+        this.retainedBytesCounter = metrics.counter("history_retained_bytes", Kind.GAUGE);
         this.ingest = ingest;
         this.dedup = dedup;
         this.ring = ingest.ring();
@@ -168,7 +183,20 @@ public final class Sequencer implements Agent
                 work += trims;
             }
         }
+        if (work > 0)
+        {
+            publishCounters();
+        }
         return work;
+    }
+
+    private void publishCounters()
+    {
+        eventsSequencedCounter.setOrdered(eventsSequenced);
+        duplicatesCounter.setOrdered(duplicates);
+        bytesEncodedCounter.setOrdered(bytesEncoded);
+        retainedEventsCounter.setOrdered(retention.totalCount());
+        retainedBytesCounter.setOrdered(retention.totalBytes());
     }
 
     private ControlledMessageHandler.Action onMessage(
@@ -287,30 +315,33 @@ public final class Sequencer implements Agent
         slabs.close();
     }
 
-    /** Events sequenced so far; racy read from other threads is fine for statistics. */
+    /** Events sequenced so far, as of the end of the last batch. Any thread. */
     public long eventsSequenced()
     {
-        return eventsSequenced;
+        return eventsSequencedCounter.get();
     }
 
-    /** Resends answered without being appended again; racy read from other threads is fine. */
+    /** Resends answered without being appended again, as of the end of the last batch. Any thread. */
     public long duplicates()
     {
-        return duplicates;
+        return duplicatesCounter.get();
     }
 
+    /** Frame bytes encoded so far, as of the end of the last batch. Any thread. */
     public long bytesEncoded()
     {
-        return bytesEncoded;
+        return bytesEncodedCounter.get();
     }
 
+    /** Frame bytes held in history, as of the end of the last batch. Any thread. */
     public long retainedBytes()
     {
-        return retention.totalBytes();
+        return retainedBytesCounter.get();
     }
 
+    /** Events held in history, as of the end of the last batch. Any thread. */
     public long retainedEvents()
     {
-        return retention.totalCount();
+        return retainedEventsCounter.get();
     }
 }

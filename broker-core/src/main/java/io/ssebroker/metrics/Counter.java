@@ -37,6 +37,7 @@ public enum Counter
     CONNECTIONS_REFUSED_TOTAL("connections_refused_total_limit"),
     CONNECTIONS_REFUSED_PER_ADDRESS("connections_refused_per_address_limit"),
     CONNECTION_IO_ERRORS("connection_io_errors"),
+    SEQUENCER_ERRORS("sequencer_errors"),
     HANDLER_EXCEPTIONS("handler_exceptions");
 
     private final String metricName;

@@ -271,6 +271,27 @@ class LoopFanOutTest
         }
     }
 
+    @Test
+    void shouldCountDeliveriesSubscribersAndEvictionsInTheRegistry()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink a = new RecordingSink();
+            final RecordingSink b = new RecordingSink();
+            engine.subscribe(a, null, "t");
+            final SubscriberCursor cursorB = engine.subscribe(b, null, "t");
+            assertEquals(2, engine.fanOut.stats().subscribers());
+            engine.publish("t", "", "one");
+            engine.publish("t", "", "two");
+            assertEquals(4, engine.fanOut.stats().deliveries());
+
+            engine.fanOut.remove(cursorB);
+            assertEquals(1, engine.fanOut.stats().subscribers());
+            assertEquals(2, engine.sequencer.eventsSequenced());
+            assertEquals(0, engine.fanOut.stats().evictions(EvictionReason.SLOW));
+        }
+    }
+
     /**
      * A subscriber on topic {@code t} that cannot take anything while ten events are published
      * (more than the history of three holds), then becomes writable again.

@@ -22,6 +22,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
+import io.ssebroker.metrics.MetricsRegistry;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
@@ -74,7 +75,8 @@ public final class Broker implements AutoCloseable
     private static final Logger LOG = Logger.getLogger(Broker.class.getName());
 
     private final BrokerConfig config;
-    private final BrokerCounters counters = new BrokerCounters();
+    private final MetricsRegistry metrics = new MetricsRegistry();
+    private final BrokerCounters counters = new BrokerCounters(metrics);
     private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -94,7 +96,6 @@ public final class Broker implements AutoCloseable
     private final ChannelGroup ingestChannels = new DefaultChannelGroup("ingest", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup httpChannels = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final AtomicLong sequencerErrors = new AtomicLong();
     private Channel httpServer;
     private Channel ingestServer;
     private Channel tlsServer;
@@ -133,8 +134,11 @@ public final class Broker implements AutoCloseable
                 config.fanOutBatch,
                 TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs),
                 TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs),
-                config.retryMs);
+                config.retryMs,
+                metrics);
             fanOuts.put(executor, fanOut);
+            final int loop = reader - 1;
+            metrics.gauge("log_lag_entries", () -> log.lag(loop), "loop", Integer.toString(loop));
         }
         this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
 
@@ -151,7 +155,10 @@ public final class Broker implements AutoCloseable
             config.historyBudgetBytes,
             epochId,
             config.sequencerBatch,
-            this::wakeLoops);
+            this::wakeLoops,
+            metrics);
+        metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
+        metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
         this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
         this.sequencerRunner = new AgentRunner(
             new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
@@ -263,13 +270,21 @@ public final class Broker implements AutoCloseable
 
     private void onSequencerError(final Throwable error)
     {
-        sequencerErrors.incrementAndGet();
+        counters.increment(Counter.SEQUENCER_ERRORS);
         LOG.log(Level.SEVERE, "sequencer error", error);
     }
 
     public BrokerConfig config()
     {
         return config;
+    }
+
+    /**
+     * @return every counter and gauge of this broker; see its threading contract.
+     */
+    public MetricsRegistry metrics()
+    {
+        return metrics;
     }
 
     public BrokerCounters counters()
@@ -379,7 +394,7 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * @return total events written to subscribers, summed over loops (racy, for statistics).
+     * @return total events written to subscribers, summed over loops (each exact as of its last batch).
      */
     public long deliveries()
     {
@@ -425,14 +440,14 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * @return subscribers currently registered, summed over loops (racy, for statistics).
+     * @return subscribers currently registered, summed over loops (each loop's count is exact; the sum is not a snapshot).
      */
     public int subscribers()
     {
         int total = 0;
         for (final LoopFanOut fanOut : fanOutArray)
         {
-            total += fanOut.subscriberCount();
+            total += (int)fanOut.stats().subscribers();
         }
         return total;
     }
