@@ -23,6 +23,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
+import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
@@ -77,6 +78,7 @@ public final class Broker implements AutoCloseable
     private final BrokerConfig config;
     private final MetricsRegistry metrics = new MetricsRegistry();
     private final BrokerCounters counters = new BrokerCounters(metrics);
+    private final PrometheusExposition exposition;
     private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -159,6 +161,7 @@ public final class Broker implements AutoCloseable
             metrics);
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
+        this.exposition = new PrometheusExposition(metrics);
         this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
         this.sequencerRunner = new AgentRunner(
             new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
@@ -285,6 +288,23 @@ public final class Broker implements AutoCloseable
     public MetricsRegistry metrics()
     {
         return metrics;
+    }
+
+    /**
+     * @return the Prometheus view of {@link #metrics()} and the JVM's metrics, for {@code GET /metrics}.
+     */
+    public PrometheusExposition exposition()
+    {
+        return exposition;
+    }
+
+    /**
+     * @return true while the broker accepts and sequences: false once shutdown has begun or the sequencer
+     *         has stopped.
+     */
+    public boolean isReady()
+    {
+        return !closing.get() && !sequencerRunner.isClosed();
     }
 
     public BrokerCounters counters()

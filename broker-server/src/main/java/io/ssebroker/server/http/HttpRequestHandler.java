@@ -26,6 +26,7 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.ConnectionErrors;
 
 import java.util.ArrayDeque;
@@ -282,6 +283,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 
             case PAGE:
                 answer(request, StaticPages.index(ctx.alloc()), false);
+                break;
+
+            case READY:
+                answer(request, broker.isReady() ?
+                    responses.text(ctx.alloc(), HttpResponseStatus.OK, "ready\n", origin) :
+                    responses.text(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: draining\n", origin),
+                    false);
+                break;
+
+            case METRICS:
+                answer(request, responses.metrics(ctx.alloc(), broker.exposition().scrape(), PrometheusExposition.CONTENT_TYPE),
+                    false);
                 break;
 
             case HEALTH:

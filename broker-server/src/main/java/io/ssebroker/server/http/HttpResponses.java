@@ -61,6 +61,20 @@ public final class HttpResponses
         return response;
     }
 
+    /**
+     * {@code 200} with the metrics exposition; not cached, no CORS (scrapers are not browsers).
+     */
+    public FullHttpResponse metrics(final ByteBufAllocator alloc, final byte[] body, final String contentType)
+    {
+        final ByteBuf content = alloc.buffer(body.length).writeBytes(body);
+        final FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+            .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+            .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_CACHE);
+        return response;
+    }
+
     public FullHttpResponse preflight(final String origin, final String requestHeaders)
     {
         final FullHttpResponse response =

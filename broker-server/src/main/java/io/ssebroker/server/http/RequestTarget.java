@@ -29,8 +29,12 @@ public final class RequestTarget
         PUBLISH,
         /** {@code OPTIONS} on {@code /events} or {@code /publish}: CORS preflight. */
         PREFLIGHT,
-        /** {@code GET} or {@code HEAD /health}. */
+        /** {@code GET} or {@code HEAD /health}: liveness, 200 while the process serves HTTP. */
         HEALTH,
+        /** {@code GET} or {@code HEAD /ready}: 200 while accepting and sequencing, 503 while draining. */
+        READY,
+        /** {@code GET} or {@code HEAD /metrics}: the Prometheus text exposition. */
+        METRICS,
         /** {@code GET /}: the built-in live-view page ({@link StaticPages}). */
         PAGE
     }
@@ -99,6 +103,20 @@ public final class RequestTarget
                 if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
                 {
                     return Endpoint.HEALTH;
+                }
+                throw methodNotAllowed(method, "GET, HEAD");
+
+            case "/ready":
+                if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
+                {
+                    return Endpoint.READY;
+                }
+                throw methodNotAllowed(method, "GET, HEAD");
+
+            case "/metrics":
+                if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
+                {
+                    return Endpoint.METRICS;
                 }
                 throw methodNotAllowed(method, "GET, HEAD");
 

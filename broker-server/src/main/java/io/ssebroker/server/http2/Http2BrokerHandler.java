@@ -40,6 +40,7 @@ import io.ssebroker.fanout.SinkConnection;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.BrokerConfig;
 import io.ssebroker.server.ConnectionErrors;
 import io.ssebroker.server.http.HttpRejection;
@@ -408,6 +409,18 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
 
             case PAGE:
                 respond(stream, StaticPages.index(ctx.alloc()), HttpMethod.HEAD.equals(httpMethod));
+                break;
+
+            case READY:
+                respond(stream, broker.isReady() ?
+                    responses.text(ctx.alloc(), HttpResponseStatus.OK, "ready\n", origin) :
+                    responses.text(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: draining\n", origin),
+                    HttpMethod.HEAD.equals(httpMethod));
+                break;
+
+            case METRICS:
+                respond(stream, responses.metrics(ctx.alloc(), broker.exposition().scrape(), PrometheusExposition.CONTENT_TYPE),
+                    HttpMethod.HEAD.equals(httpMethod));
                 break;
 
             case HEALTH:

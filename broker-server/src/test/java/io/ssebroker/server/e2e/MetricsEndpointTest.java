@@ -1,0 +1,120 @@
+package io.ssebroker.server.e2e;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.ssebroker.server.Broker;
+import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.testing.Await;
+import io.ssebroker.server.testing.ExternalTools;
+import io.ssebroker.server.testing.JdkHttp;
+import io.ssebroker.server.testing.RawHttp;
+import io.ssebroker.server.testing.SseStream;
+import io.ssebroker.server.testing.ToolProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code GET /metrics} in the Prometheus text format over HTTP/1.1 and h2c (curl), with values that follow
+ * what the broker did, and {@code /ready} for readiness. Each test has a broker of its own, so every
+ * value is known exactly.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class MetricsEndpointTest
+{
+    @Test
+    void shouldExposeCountersThatFollowPublishesAndDeliveries() throws Exception
+    {
+        try (Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
+             SseStream stream = SseStream.open(broker.httpPort(), "/events?topic=m"))
+        {
+            Await.until("subscribed", () -> 1 == broker.subscribers());
+            RawHttp.publish(broker.httpPort(), "m", "one");
+            RawHttp.publish(broker.httpPort(), "m", "two");
+            stream.nextEvent();
+            stream.nextEvent();
+
+            final HttpResponse<String> response = JdkHttp.CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"),
+                response.headers().toString());
+            final String body = response.body();
+            assertEquals(2, sum(body, "sse_events_sequenced_total"), body);
+            assertEquals(2, sum(body, "sse_http_publishes_total"), body);
+            assertEquals(2, sum(body, "sse_events_delivered_total"), body);
+            assertEquals(1, sum(body, "sse_subscribers"), body);
+            assertEquals(2, sum(body, "sse_history_retained_events"), body);
+            assertEquals(0, sum(body, "sse_subscribers_evicted_total"), body);
+            assertTrue(body.contains("# TYPE sse_subscribers_evicted_total counter"), body);
+            assertTrue(body.contains("sse_subscribers_evicted_total{loop=\"0\",reason=\"lapped\"} 0"), body);
+            assertTrue(body.contains("sse_log_lag_entries{loop=\"0\"}"), body);
+            assertTrue(body.contains("# TYPE jvm_memory_used_bytes gauge"), "the library's JVM metrics: " + body);
+        }
+    }
+
+    @Test
+    void shouldServeTheSameMetricsOverH2cToCurl() throws Exception
+    {
+        final String curl = ExternalTools.require("curl", "curl");
+        try (Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0)))
+        {
+            RawHttp.publish(broker.httpPort(), "m", "one");
+            try (ToolProcess scrape = ToolProcess.start(curl, "-sS", "--http2-prior-knowledge", "--max-time", "10",
+                "-w", "\\n%{http_version} %{http_code}\\n", "http://127.0.0.1:" + broker.httpPort() + "/metrics"))
+            {
+                assertEquals(0, scrape.awaitExit(15_000), scrape.stderr());
+                final String out = scrape.stdout();
+                assertTrue(out.endsWith("\n2 200\n"), out.substring(Math.max(0, out.length() - 200)));
+                assertEquals(1, sum(out, "sse_events_sequenced_total"), out);
+                assertEquals(1, sum(out, "sse_http2_connections_total"), out);
+            }
+        }
+    }
+
+    @Test
+    void shouldBeReadyWhileServingAndNotOnceClosing() throws Exception
+    {
+        final Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
+        try
+        {
+            final HttpResponse<String> ready = JdkHttp.CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/ready")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode());
+            assertEquals("ready\n", ready.body());
+            assertTrue(broker.isReady());
+        }
+        finally
+        {
+            broker.close();
+        }
+        assertFalse(broker.isReady());
+    }
+
+    /** Sums every sample of a metric family (all label sets) in a text exposition. */
+    private static long sum(final String exposition, final String name)
+    {
+        final Matcher samples = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$")
+            .matcher(exposition);
+        double total = 0;
+        boolean found = false;
+        while (samples.find())
+        {
+            total += Double.parseDouble(samples.group(2));
+            found = true;
+        }
+        assertTrue(found, "no samples of " + name);
+        return (long)total;
+    }
+}
