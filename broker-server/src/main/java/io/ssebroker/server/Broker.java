@@ -23,6 +23,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
+import io.ssebroker.server.metrics.HttpMetrics;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
@@ -79,6 +80,7 @@ public final class Broker implements AutoCloseable
     private final MetricsRegistry metrics = new MetricsRegistry();
     private final BrokerCounters counters = new BrokerCounters(metrics);
     private final PrometheusExposition exposition;
+    private final HttpMetrics httpMetrics = new HttpMetrics(metrics);
     private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -296,6 +298,14 @@ public final class Broker implements AutoCloseable
     public PrometheusExposition exposition()
     {
         return exposition;
+    }
+
+    /**
+     * @return HTTP responses by status and streams by protocol.
+     */
+    public HttpMetrics httpMetrics()
+    {
+        return httpMetrics;
     }
 
     /**

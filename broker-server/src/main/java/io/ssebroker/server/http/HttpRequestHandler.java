@@ -26,6 +26,7 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.ConnectionErrors;
 
@@ -326,11 +327,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         }
 
         counters.increment(Counter.STREAMS_OPENED);
+        broker.httpMetrics().streamOpened(Protocol.HTTP_1_1);
+        broker.httpMetrics().response(Protocol.HTTP_1_1, HttpResponseStatus.OK.code());
         cancelRequestTimeout();
         streaming = true;
         final LoopFanOut fanOut = broker.fanOut(ctx.channel().eventLoop());
         final boolean http10 = HttpVersion.HTTP_1_0.equals(request.protocolVersion());
-        final SseStreamHandler stream = new SseStreamHandler(fanOut, counters, http10);
+        final SseStreamHandler stream = new SseStreamHandler(fanOut, counters, broker.httpMetrics(), http10);
         // From here on the connection carries raw pre-encoded chunks: drop the codec first, so the
         // head and every frame below go straight to the socket.
         final Channel channel = ctx.channel();
@@ -506,6 +509,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
             wrote = true;
             final FullHttpResponse response = slot.response;
             slot.response = null;
+            broker.httpMetrics().response(Protocol.HTTP_1_1, response.status().code());
             if (slot.head)
             {
                 response.content().clear();

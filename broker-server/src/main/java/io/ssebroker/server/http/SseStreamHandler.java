@@ -16,6 +16,7 @@ import io.ssebroker.fanout.SubscriberCursor;
 import io.ssebroker.fanout.SubscriberSink;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.metrics.HttpMetrics;
 import io.ssebroker.server.ConnectionErrors;
 
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
 
     private final LoopFanOut fanOut;
     private final BrokerCounters counters;
+    private final HttpMetrics httpMetrics;
     private final boolean unchunked;
     private ChannelHandlerContext ctx;
     /**
@@ -54,10 +56,12 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
      * @param unchunked true for HTTP/1.0 clients: frames are sent without their chunk framing, which
      *                  is a matter of moving the duplicate's indexes, not of copying.
      */
-    SseStreamHandler(final LoopFanOut fanOut, final BrokerCounters counters, final boolean unchunked)
+    SseStreamHandler(
+        final LoopFanOut fanOut, final BrokerCounters counters, final HttpMetrics httpMetrics, final boolean unchunked)
     {
         this.fanOut = fanOut;
         this.counters = counters;
+        this.httpMetrics = httpMetrics;
         this.unchunked = unchunked;
     }
 
@@ -173,6 +177,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
             fanOut.remove(cursor);
         }
         counters.increment(Counter.STREAMS_CLOSED);
+        httpMetrics.streamClosed(HttpMetrics.Protocol.HTTP_1_1);
         ctx.fireChannelInactive();
     }
 

@@ -40,6 +40,7 @@ import io.ssebroker.fanout.SinkConnection;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.BrokerConfig;
 import io.ssebroker.server.ConnectionErrors;
@@ -451,6 +452,8 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             return;
         }
         counters.increment(Counter.STREAMS_OPENED);
+        broker.httpMetrics().streamOpened(Protocol.HTTP_2);
+        broker.httpMetrics().response(Protocol.HTTP_2, HttpResponseStatus.OK.code());
         closeOpenFrame();
         encoder().writeHeaders(ctx, stream.id(), streamHeaders(origin), 0, false, ctx.voidPromise());
         final Http2StreamSink sink = new Http2StreamSink(this, stream);
@@ -619,6 +622,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private void write(final Http2Stream stream, final FullHttpResponse response, final boolean head)
     {
         closeOpenFrame();
+        broker.httpMetrics().response(Protocol.HTTP_2, response.status().code());
         try
         {
             final ByteBuf content = response.content();
@@ -855,6 +859,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 fanOut.remove(sink.cursor);
             }
             counters.increment(Counter.STREAMS_CLOSED);
+            broker.httpMetrics().streamClosed(Protocol.HTTP_2);
         }
         final StreamRequest request = stream.removeProperty(requestKey);
         if (null != request)

@@ -41,6 +41,7 @@ class MetricsEndpointTest
             RawHttp.publish(broker.httpPort(), "m", "two");
             stream.nextEvent();
             stream.nextEvent();
+            assertEquals(404, RawHttp.get(broker.httpPort(), "/nowhere").status());
 
             final HttpResponse<String> response = JdkHttp.CLIENT.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broker.httpPort() + "/metrics")).GET().build(),
@@ -60,6 +61,11 @@ class MetricsEndpointTest
             assertTrue(body.contains("sse_subscribers_evicted_total{loop=\"0\",reason=\"lapped\"} 0"), body);
             assertTrue(body.contains("sse_log_lag_entries{loop=\"0\"}"), body);
             assertTrue(body.contains("# TYPE jvm_memory_used_bytes gauge"), "the library's JVM metrics: " + body);
+            assertEquals(1, sum(body, "sse_subscribers_by_protocol{protocol=\"http/1.1\"}"), body);
+            assertEquals(0, sum(body, "sse_subscribers_by_protocol{protocol=\"h2\"}"), body);
+            // the stream's head and the two publishes; the scrape itself is counted once it is written
+            assertEquals(3, sum(body, "sse_http_responses_total{protocol=\"http/1.1\",status=\"200\"}"), body);
+            assertEquals(1, sum(body, "sse_http_responses_total{protocol=\"http/1.1\",status=\"404\"}"), body);
         }
     }
 
@@ -105,13 +111,15 @@ class MetricsEndpointTest
     /** Sums every sample of a metric family (all label sets) in a text exposition. */
     private static long sum(final String exposition, final String name)
     {
-        final Matcher samples = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$")
+        // A name with its labels given matches that one sample; a bare name matches every label set.
+        final String labels = name.endsWith("}") ? "" : "(\\{[^}]*\\})?";
+        final Matcher samples = Pattern.compile("(?m)^" + Pattern.quote(name) + labels + " ([0-9.eE+-]+)$")
             .matcher(exposition);
         double total = 0;
         boolean found = false;
         while (samples.find())
         {
-            total += Double.parseDouble(samples.group(2));
+            total += Double.parseDouble(samples.group(samples.groupCount()));
             found = true;
         }
         assertTrue(found, "no samples of " + name);
