@@ -12,6 +12,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 public final class FanOutStats
 {
     private final AtomicCounter deliveries;
+    private final AtomicCounter deliveredBytes;
     private final AtomicCounter stalls;
     private final AtomicCounter conflations;
     private final AtomicCounter resets;
@@ -27,6 +28,7 @@ public final class FanOutStats
     {
         final String index = Integer.toString(loop);
         deliveries = registry.counter("events_delivered", Kind.COUNTER, "loop", index);
+        deliveredBytes = registry.counter("event_bytes_delivered", Kind.COUNTER, "loop", index);
         stalls = registry.counter("subscriber_stalls", Kind.COUNTER, "loop", index);
         conflations = registry.counter("subscriber_conflations", Kind.COUNTER, "loop", index);
         resets = registry.counter("subscriber_resets_sent", Kind.COUNTER, "loop", index);
@@ -39,11 +41,16 @@ public final class FanOutStats
         }
     }
 
-    void delivered(final long events)
+    /**
+     * @param events events written since the last call.
+     * @param bytes  their SSE bytes (the event text, without any transport framing).
+     */
+    void delivered(final long events, final long bytes)
     {
         if (0 != events)
         {
             deliveries.getAndAddOrdered(events);
+            deliveredBytes.getAndAddOrdered(bytes);
         }
     }
 
@@ -81,6 +88,12 @@ public final class FanOutStats
     public long deliveries()
     {
         return deliveries.get();
+    }
+
+    /** SSE bytes of the events written to subscribers (without transport framing). Any thread. */
+    public long deliveredBytes()
+    {
+        return deliveredBytes.get();
     }
 
     /** Times a subscriber stopped advancing because its connection was not writable. Any thread. */

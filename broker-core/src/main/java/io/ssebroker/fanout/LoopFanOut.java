@@ -78,6 +78,8 @@ public final class LoopFanOut
     private int connectionsToFlushCount;
 
     private final FanOutStats stats;
+    /** SSE bytes of the events written since the last {@link FanOutStats#delivered} (loop-confined). */
+    private long bytesWritten;
 
     /**
      * A fan-out whose counters are registered with a registry of its own (tests, benchmarks).
@@ -238,7 +240,8 @@ public final class LoopFanOut
         }
         dirtyCount = 0;
         flushConnections();
-        stats.delivered(delivered);
+        stats.delivered(delivered, bytesWritten);
+        bytesWritten = 0;
     }
 
     /**
@@ -334,8 +337,9 @@ public final class LoopFanOut
                     {
                         break;
                     }
-                    sink.writeEvent(
-                        history.retainedFrame(position), history.payloadOffset(position), history.payloadLength(position));
+                    final int payloadLength = history.payloadLength(position);
+                    sink.writeEvent(history.retainedFrame(position), history.payloadOffset(position), payloadLength);
+                    bytesWritten += payloadLength;
                     lastSentId = id;
                     written++;
                 }
@@ -375,8 +379,9 @@ public final class LoopFanOut
                     }
                     final TopicHistory history = histories[topics[next]];
                     final long position = positions[next];
-                    sink.writeEvent(
-                        history.retainedFrame(position), history.payloadOffset(position), history.payloadLength(position));
+                    final int payloadLength = history.payloadLength(position);
+                    sink.writeEvent(history.retainedFrame(position), history.payloadOffset(position), payloadLength);
+                    bytesWritten += payloadLength;
                     lastSentId = nextId;
                     written++;
                 }
@@ -493,6 +498,8 @@ public final class LoopFanOut
         }
         register(cursor);
         final int written = write(cursor, nowNs);
+        stats.delivered(Math.max(0, written), bytesWritten);
+        bytesWritten = 0;
         cursor.needsFlush = false;
         endBatch(sink);
         flushConnections();
@@ -514,7 +521,8 @@ public final class LoopFanOut
             return;
         }
         cursor.stalledSinceNs = 0;
-        stats.delivered(writeAndEndBatch(cursor, nowNs));
+        stats.delivered(writeAndEndBatch(cursor, nowNs), bytesWritten);
+        bytesWritten = 0;
         flushConnections();
     }
 

@@ -285,8 +285,16 @@ class LoopFanOutTest
             engine.publish("t", "", "two");
             assertEquals(4, engine.fanOut.stats().deliveries());
 
+            final long eventBytes = ("id: " + EPOCH + "\ndata: one\n\n").length();
+            assertEquals(4 * eventBytes, engine.fanOut.stats().deliveredBytes());
+
+            // A resume's replay is delivery too.
+            engine.subscribe(new RecordingSink(), Long.toString(EPOCH - 1), "t");
+            assertEquals(6, engine.fanOut.stats().deliveries());
+            assertEquals(6 * eventBytes, engine.fanOut.stats().deliveredBytes());
+
             engine.fanOut.remove(cursorB);
-            assertEquals(1, engine.fanOut.stats().subscribers());
+            assertEquals(2, engine.fanOut.stats().subscribers());
             assertEquals(2, engine.sequencer.eventsSequenced());
             assertEquals(0, engine.fanOut.stats().evictions(EvictionReason.SLOW));
         }

@@ -41,7 +41,8 @@ final class MetricHelp
         HELP.put("connection_io_errors", "Connections that ended with an I/O error (usually the peer resetting)");
         HELP.put("sequencer_errors", "Errors thrown by the sequencer (each is logged)");
         HELP.put("handler_exceptions", "Unexpected exceptions in connection handlers (each is logged)");
-        HELP.put("events_delivered", "Events written to subscribers, per event loop");
+        HELP.put("events_delivered", "Events written to subscribers, replays included, per event loop");
+        HELP.put("event_bytes_delivered", "SSE bytes of the events written to subscribers (without transport framing)");
         HELP.put("subscriber_stalls", "Times a subscriber stopped advancing because its connection was not writable");
         HELP.put("subscriber_conflations", "Times a subscriber on a conflated topic skipped to the newest event");
         HELP.put("subscriber_resets_sent", "reset notices sent to resuming subscribers");
