@@ -53,6 +53,10 @@ cleanup() { if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID" 2>/dev/null || true
 trap cleanup EXIT
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU of this shell's waited-for children (the load generator and its child JVMs, once they have exited).
+child_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
+# Busy ticks of the whole machine (every process, ours or not), and all ticks.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 json_number() { grep -o "\"$2\": [-0-9.enul]*" "$1" | head -1 | awk '{ print $2 }'; }
 reconnect_us() { grep -o '"reconnectUs": {[^}]*}' "$1" | grep -o "\"$2\": [0-9]*" | awk '{ print $2 }'; }
 
@@ -66,6 +70,8 @@ for _ in $(seq 1 100); do grep -q "broker listening" "$OUT/broker.log" 2>/dev/nu
 grep -q "broker listening" "$OUT/broker.log" || { echo "broker did not start; see $OUT/broker.log" >&2; exit 1; }
 
 CPU0=$(cpu_ticks "$BROKER_PID")
+LG0=$(child_ticks)
+read -r BUSY0 ALL0 <<< "$(machine_ticks)"
 T0=$(date +%s.%N)
 status=0
 timeout $((RAMP_SECONDS + PUBLISH_SECONDS + DRAIN_SECONDS + 150)) \
@@ -78,6 +84,8 @@ timeout $((RAMP_SECONDS + PUBLISH_SECONDS + DRAIN_SECONDS + 150)) \
     --label "storm-$PROTOCOL-$DROP_MODE" --out "$OUT" > "$OUT/loadgen.log" 2>&1 || status=$?
 T1=$(date +%s.%N)
 CPU1=$(cpu_ticks "$BROKER_PID")
+LG1=$(child_ticks)
+read -r BUSY1 ALL1 <<< "$(machine_ticks)"
 RSS_KIB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$BROKER_PID/status")
 kill "$BROKER_PID"; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=""
 
@@ -89,18 +97,20 @@ passed=$(grep -o '"exactCheckPassed": [a-z]*' "$S" | awk '{ print $2 }')
     echo "reconnect storm: $SUBSCRIBERS subscribers ($PROTOCOL), $DROPS drops each ($DROP_MODE), $RATE ev/s for ${PUBLISH_SECONDS} s on $TOPICS topics, reconnect delay $RECONNECT_DELAY_MS ms"
     echo "commit $(git -C "$ROOT" rev-parse --short HEAD), $(nproc) CPUs, $(java -version 2>&1 | head -1), loadgen exit $status"
     echo
-    echo "| union exact | events per subscriber | self-drops (late, not made) | not back | reconnect p50 / p99 / max ms | all back ms | resets | broker CPU s (cores) | broker RSS MiB | broker log warnings |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| union exact | events per subscriber | self-drops (late, not made) | not back | reconnect p50 / p99 / max ms | all back ms | resets | broker CPU s (cores) | loadgen CPU s | machine busy, all processes (cores) | broker RSS MiB | broker log warnings |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
     awk -v passed="$passed" -v planned="$(json_number "$S" planned)" -v topics="$TOPICS" \
         -v drops="$(json_number "$S" selfDrops)" -v late="$(json_number "$S" lateDrops)" -v notmade="$(json_number "$S" dropsNotMade)" \
         -v notback="$(json_number "$S" notBack)" -v p50="$(reconnect_us "$S" p50)" -v p99="$(reconnect_us "$S" p99)" \
         -v max="$(reconnect_us "$S" max)" -v back="$(json_number "$S" allBackMs)" -v resets="$(json_number "$S" resets)" \
         -v cpu0="$CPU0" -v cpu1="$CPU1" -v hz="$HZ" -v t0="$T0" -v t1="$T1" -v rss="$RSS_KIB" \
+        -v lg="$((LG1 - LG0))" -v busy="$((BUSY1 - BUSY0))" -v all="$((ALL1 - ALL0))" -v cpus="$(nproc)" \
         -v warnings="$(grep -c -E 'WARN|SEVERE' "$OUT/broker.log" || true)" 'BEGIN {
             cpu = (cpu1 - cpu0) / hz
-            printf "| %s | %d | %d (%d, %d) | %d | %.0f / %.0f / %.0f | %s | %d | %.1f (%.2f) | %.0f | %d |\n",
+            printf "| %s | %d | %d (%d, %d) | %d | %.0f / %.0f / %.0f | %.0f | %d | %.1f (%.2f) | %.1f | %.2f | %.0f | %d |\n",
                 passed == "true" ? "yes" : "NO", planned / topics, drops, late, notmade, notback,
-                p50 / 1000, p99 / 1000, max / 1000, back, resets, cpu, cpu / (t1 - t0), rss / 1024, warnings
+                p50 / 1000, p99 / 1000, max / 1000, back, resets, cpu, cpu / (t1 - t0), lg / hz,
+                cpus * busy / all, rss / 1024, warnings
         }'
 } | tee "$OUT/summary.md"
 echo
