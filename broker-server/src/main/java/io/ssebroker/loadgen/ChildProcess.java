@@ -231,7 +231,9 @@ final class ChildProcess
 
     private static final String[] COUNTER_NAMES = {
         "received", "delivered", "expected", "gaps", "duplicates", "otherEvents", "connected", "connectErrors",
-        "disconnects", "reconnects", "reordered", "missingAtEnd" };
+        "disconnects", "reconnects", "reordered", "missingAtEnd", "selfDrops", "dropsNotMade", "notBack", "resets",
+        "checked", "checkFailed", "unionMissing", "unionDuplicates", "unionOutside", "neverConnected", "down",
+        "settled", "dropsLeft", "lateDrops" };
 
     private static int counterIndex(final String name)
     {

@@ -28,7 +28,9 @@ import io.netty.util.collection.IntObjectHashMap;
  * frame is reported consumed as soon as it is parsed, so Netty's local flow controller sends WINDOW_UPDATE.
  * <p>
  * <b>Errors:</b> a stream answered with a status other than 200 counts a connect error and is reset; a stream
- * that ends or is reset is reopened after the reconnect delay; a lost connection reopens everything.
+ * that ends or is reset is reopened after the reconnect delay; a lost connection reopens everything. A
+ * self-inflicted drop resets only its stream with {@code RST_STREAM CANCEL} and reopens it after the reconnect
+ * delay on the same connection, as a browser's {@code EventSource.close()} and a new {@code EventSource} would.
  * <p>
  * <b>Reference counting:</b> DATA payloads belong to the HTTP/2 codec, which releases them after the listener
  * returns; the parser only reads them.
@@ -43,6 +45,8 @@ final class H2cConnection extends ReconnectingConnection
 
     private final SubscriberStream[] streams;
     private final IntObjectHashMap<SubscriberStream> streamsById = new IntObjectHashMap<>();
+    /** The HTTP/2 stream id of each subscriber stream's current request, by slot. */
+    private final int[] streamIds;
 
     private ChannelHandlerContext codecContext;
     private Http2ConnectionHandler codec;
@@ -57,6 +61,7 @@ final class H2cConnection extends ReconnectingConnection
     {
         super(loop, target, localAddress, reconnectDelayMs);
         this.streams = streams;
+        this.streamIds = new int[streams.length];
         for (int i = 0; i < streams.length; i++)
         {
             streams[i].slot(i);
@@ -72,6 +77,29 @@ final class H2cConnection extends ReconnectingConnection
         {
             stream.finish(nowNs);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    SubscriberStream[] streams()
+    {
+        return streams;
+    }
+
+    /**
+     * Cancels the stream with {@code RST_STREAM CANCEL}; the connection and its other streams carry on.
+     */
+    void drop(final SubscriberStream stream)
+    {
+        final int streamId = streamIds[stream.slot()];
+        if (null == codecContext || streamsById.get(streamId) != stream)
+        {
+            return;
+        }
+        codec.encoder().writeRstStream(codecContext, streamId, Http2Error.CANCEL.code(), codecContext.newPromise());
+        codecContext.flush();
+        onStreamEnded(streamId);
     }
 
     /**
@@ -127,6 +155,7 @@ final class H2cConnection extends ReconnectingConnection
             headers.add("last-event-id", lastEventId);
         }
         streamsById.put(streamId, stream);
+        streamIds[stream.slot()] = streamId;
         codec.encoder().writeHeaders(codecContext, streamId, headers, 0, false, codecContext.newPromise());
     }
 

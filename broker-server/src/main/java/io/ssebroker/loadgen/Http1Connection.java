@@ -13,13 +13,15 @@ import io.netty.channel.socket.SocketChannel;
  * the response decoded by {@link Http1StreamDecoder}.
  * <p>
  * <b>Errors:</b> a failed connect or a refused response counts a connect error; a stream that ends counts a
- * disconnect; both retry after the reconnect delay, sending {@code Last-Event-ID} when the stream resumes.
+ * disconnect; both retry after the reconnect delay, sending {@code Last-Event-ID} when the stream resumes. A
+ * self-inflicted drop closes the connection.
  * <p>
  * <b>Threading:</b> all state is confined to {@link #loop}.
  */
 final class Http1Connection extends ReconnectingConnection implements Http1StreamDecoder.ResponseListener
 {
     private final SubscriberStream stream;
+    private final SubscriberStream[] streams;
 
     private boolean answered;
 
@@ -32,6 +34,23 @@ final class Http1Connection extends ReconnectingConnection implements Http1Strea
     {
         super(loop, target, localAddress, reconnectDelayMs);
         this.stream = stream;
+        this.streams = new SubscriberStream[] {stream};
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    SubscriberStream[] streams()
+    {
+        return streams;
+    }
+
+    /**
+     * Closes the connection: HTTP/1.1 has no other way to end a response early.
+     */
+    void drop(final SubscriberStream stream)
+    {
+        channel.close();
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.ssebroker.loadgen;
 
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 import io.netty.util.AsciiString;
@@ -15,6 +19,9 @@ import io.ssebroker.client.IngestClient;
  */
 final class IngestPublisher extends Publisher implements AckListener
 {
+    /** Topic of the start marker; no subscriber reads it. */
+    static final String START_MARKER_TOPIC = "loadgen-start";
+
     private final IngestClient client;
     private final AsciiString[] topicNames;
 
@@ -38,6 +45,38 @@ final class IngestPublisher extends Publisher implements AckListener
             .token(token)
             .name("loadgen")
             .listener(this));
+    }
+
+    /**
+     * Publishes one event to {@value #START_MARKER_TOPIC} on a connection of its own and waits for its id. Ids
+     * increase across the broker, so every event of a run published after it has a larger id: a subscriber whose
+     * first request carries {@code Last-Event-ID} with this id is owed exactly the run's events of its topics,
+     * however late its response comes.
+     *
+     * @return the marker's event id.
+     * @throws IllegalStateException when the broker does not acknowledge it within 10 s.
+     */
+    static long publishStartMarker(final String host, final int port, final String token)
+    {
+        final IngestClient client = IngestClient.connect(host, port, token, "loadgen-start");
+        try
+        {
+            return client.publish(START_MARKER_TOPIC, null, "start".getBytes(StandardCharsets.US_ASCII))
+                .get(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted publishing the start marker", ex);
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            throw new IllegalStateException("start marker not acknowledged: " + ex, ex);
+        }
+        finally
+        {
+            client.close(1_000);
+        }
     }
 
     protected boolean offer(final int topic, final byte[] data, final int length)

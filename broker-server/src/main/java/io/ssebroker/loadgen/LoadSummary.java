@@ -14,10 +14,12 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Totals of a run, or of one child process's share of it, with the latency histogram of the measurement
- * window; mergeable, and carried between processes as one text line.
+ * window and the reconnect times of self-inflicted drops; mergeable, and carried between processes as one text
+ * line.
  * <p>
- * Line format: {@code LOADGEN-RESULT key=value key=value ... histogram=<base64>}, where the histogram is
- * HdrHistogram's compressed encoding in Base64; the keys are the counter names of {@link #counters()}.
+ * Line format: {@code LOADGEN-RESULT key=value key=value ... histogram=<base64> reconnectHistogram=<base64>},
+ * where the histograms are HdrHistogram's compressed encoding in Base64; the keys are the counter names of
+ * {@link #counters()}.
  * <p>
  * <b>Threading:</b> not thread-safe; built and merged on the command's thread.
  */
@@ -44,13 +46,30 @@ final class LoadSummary
     static final String PUBLISH_FAILED = "publishFailed";
     static final String PUBLISH_ABANDONED = "publishAbandoned";
     static final String MAX_PUBLISH_LAG_NS = "maxPublishLagNs";
+    static final String SELF_DROPS = "selfDrops";
+    static final String DROPS_NOT_MADE = "dropsNotMade";
+    static final String NOT_BACK = "notBack";
+    static final String RESETS = "resets";
+    /** Time after the schedule's origin of the latest self-drop, and of the latest return from one; merged by max. */
+    static final String LAST_DROP_NS = "lastDropNs";
+    static final String LAST_BACK_NS = "lastBackNs";
+    static final String CHECKED = "checked";
+    static final String CHECK_FAILED = "checkFailed";
+    static final String UNION_MISSING = "unionMissing";
+    static final String UNION_DUPLICATES = "unionDuplicates";
+    static final String UNION_OUTSIDE = "unionOutside";
+    static final String NEVER_CONNECTED = "neverConnected";
+    static final String LATE_DROPS = "lateDrops";
 
     private static final String[] COUNTER_NAMES = {
         SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, MISSING_AT_END, OTHER_EVENTS, CONNECT_ERRORS,
-        DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, PUBLISH_ABANDONED, MAX_PUBLISH_LAG_NS };
+        DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, PUBLISH_ABANDONED, MAX_PUBLISH_LAG_NS,
+        SELF_DROPS, DROPS_NOT_MADE, NOT_BACK, RESETS, LAST_DROP_NS, LAST_BACK_NS,
+        CHECKED, CHECK_FAILED, UNION_MISSING, UNION_DUPLICATES, UNION_OUTSIDE, NEVER_CONNECTED, LATE_DROPS };
 
     private final Map<String, Long> counters = new LinkedHashMap<>();
     private final Histogram histogram = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
+    private final Histogram reconnectHistogram = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
     private double receivedPerSecondInWindow = Double.NaN;
 
     LoadSummary()
@@ -90,7 +109,16 @@ final class LoadSummary
     }
 
     /**
-     * Adds another share: counters are summed, except {@link #MAX_PUBLISH_LAG_NS}, which takes the maximum.
+     * @return drop-to-response times of self-dropped streams, microseconds.
+     */
+    Histogram reconnectHistogram()
+    {
+        return reconnectHistogram;
+    }
+
+    /**
+     * Adds another share: counters are summed, except {@link #MAX_PUBLISH_LAG_NS}, {@link #LAST_DROP_NS} and
+     * {@link #LAST_BACK_NS}, which take the maximum.
      *
      * @param other a child's or a publisher's share.
      * @return this.
@@ -101,10 +129,44 @@ final class LoadSummary
         {
             final String name = entry.getKey();
             final long value = entry.getValue();
-            counters.put(name, MAX_PUBLISH_LAG_NS.equals(name) ? Math.max(counters.get(name), value) : counters.get(name) + value);
+            counters.put(name, isMaximum(name) ? Math.max(counters.get(name), value) : counters.get(name) + value);
         }
         histogram.add(other.histogram);
+        reconnectHistogram.add(other.reconnectHistogram);
         return this;
+    }
+
+    private static boolean isMaximum(final String name)
+    {
+        return MAX_PUBLISH_LAG_NS.equals(name) || LAST_DROP_NS.equals(name) || LAST_BACK_NS.equals(name);
+    }
+
+    /**
+     * The reconnect storm's verdict: every subscriber was held to the exact check and passed it (its union of
+     * events is exactly its topic's published sequence, no duplicate, no reset), every planned drop was made and
+     * every dropped stream came back, and the publisher had every planned event acknowledged, so that the plan is
+     * what was published.
+     *
+     * @return true when all of that holds.
+     */
+    boolean exactCheckPassed()
+    {
+        return counter(SUBSCRIBERS) > 0 && counter(CHECKED) == counter(SUBSCRIBERS) && 0 == counter(CHECK_FAILED) &&
+            0 == counter(NOT_BACK) && 0 == counter(DROPS_NOT_MADE) &&
+            0 == counter(PUBLISH_FAILED) && counter(ACKED) == counter(PLANNED);
+    }
+
+    /**
+     * @return milliseconds from the latest self-drop until every dropped stream was back, NaN when there were no
+     *         drops or some stream did not come back.
+     */
+    double allBackMs()
+    {
+        if (0 == counter(SELF_DROPS) || 0 != counter(NOT_BACK))
+        {
+            return Double.NaN;
+        }
+        return Math.max(0, counter(LAST_BACK_NS) - counter(LAST_DROP_NS)) / 1e6;
     }
 
     /**
@@ -147,7 +209,8 @@ final class LoadSummary
         {
             line.append(entry.getKey()).append('=').append(entry.getValue()).append(' ');
         }
-        return line.append("histogram=").append(encodeHistogram(histogram)).toString();
+        return line.append("histogram=").append(encodeHistogram(histogram))
+            .append(" reconnectHistogram=").append(encodeHistogram(reconnectHistogram)).toString();
     }
 
     /**
@@ -174,6 +237,10 @@ final class LoadSummary
             if ("histogram".equals(name))
             {
                 summary.histogram.add(decodeHistogram(value));
+            }
+            else if ("reconnectHistogram".equals(name))
+            {
+                summary.reconnectHistogram.add(decodeHistogram(value));
             }
             else if (summary.counters.containsKey(name))
             {
@@ -257,7 +324,16 @@ final class LoadSummary
         json.append(", \"p99\": ").append(histogram.getValueAtPercentile(99));
         json.append(", \"p999\": ").append(histogram.getValueAtPercentile(99.9));
         json.append(", \"max\": ").append(histogram.getMaxValue());
-        json.append("}\n}\n");
+        json.append("}");
+        json.append(",\n  \"reconnectUs\": {");
+        json.append("\"count\": ").append(reconnectHistogram.getTotalCount());
+        json.append(", \"p50\": ").append(reconnectHistogram.getValueAtPercentile(50));
+        json.append(", \"p99\": ").append(reconnectHistogram.getValueAtPercentile(99));
+        json.append(", \"max\": ").append(reconnectHistogram.getMaxValue());
+        json.append("}");
+        json.append(",\n  \"allBackMs\": ").append(format(allBackMs()));
+        json.append(",\n  \"exactCheckPassed\": ").append(0 == counter(CHECKED) ? "null" : String.valueOf(exactCheckPassed()));
+        json.append("\n}\n");
         return json.toString();
     }
 
@@ -281,7 +357,32 @@ final class LoadSummary
             receivedPerSecondInWindow,
             counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(MISSING_AT_END), counter(OTHER_EVENTS),
             histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90), histogram.getValueAtPercentile(99),
-            histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), histogram.getTotalCount());
+            histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), histogram.getTotalCount()) +
+            stormText();
+    }
+
+    private String stormText()
+    {
+        final StringBuilder text = new StringBuilder();
+        if (0 != counter(SELF_DROPS) || 0 != counter(DROPS_NOT_MADE))
+        {
+            text.append(String.format(Locale.ROOT,
+                "%nself-drops %d (after publishing ended %d, planned but not made %d), not back at end %d; " +
+                "drop to new response ms: p50 %.1f  p99 %.1f  max %.1f  (n=%d); all back %.1f ms after the last drop",
+                counter(SELF_DROPS), counter(LATE_DROPS), counter(DROPS_NOT_MADE), counter(NOT_BACK),
+                reconnectHistogram.getValueAtPercentile(50) / 1e3, reconnectHistogram.getValueAtPercentile(99) / 1e3,
+                reconnectHistogram.getMaxValue() / 1e3, reconnectHistogram.getTotalCount(), allBackMs()));
+        }
+        if (0 != counter(CHECKED))
+        {
+            text.append(String.format(Locale.ROOT,
+                "%nexact check: %d of %d subscribers checked, %d failed (never connected %d); missing %d, duplicates %d, " +
+                "outside the plan %d, resets %d; publisher acked %d of %d planned: %s",
+                counter(CHECKED), counter(SUBSCRIBERS), counter(CHECK_FAILED), counter(NEVER_CONNECTED),
+                counter(UNION_MISSING), counter(UNION_DUPLICATES), counter(UNION_OUTSIDE), counter(RESETS),
+                counter(ACKED), counter(PLANNED), exactCheckPassed() ? "PASSED" : "FAILED"));
+        }
+        return text.toString();
     }
 
     private static String format(final double value)

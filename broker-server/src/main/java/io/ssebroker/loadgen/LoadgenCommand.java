@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 import io.ssebroker.client.NettyTransport;
@@ -37,6 +38,10 @@ import picocli.CommandLine.Option;
  * automatically above {@value #AUTO_SUBSCRIBERS_PER_PROCESS} subscribers) the subscribers run in P child JVMs
  * and this process publishes, prints merged progress and merges their results.
  * <p>
+ * <b>Reconnect storm:</b> with {@code --drops-per-subscriber N} every subscriber closes its own stream N times
+ * during publishing and resumes with {@code Last-Event-ID}; with it (or {@code --check-exact}) every subscriber is
+ * held to the exact delivery check, and the exit status is {@value #EXIT_CHECK_FAILED} when the check fails.
+ * <p>
  * <b>Threading:</b> {@link #call()} runs on the caller's thread, which ramps connections, prints progress and
  * merges results; the publisher and the event loops have their own threads.
  */
@@ -48,8 +53,14 @@ import picocli.CommandLine.Option;
 public final class LoadgenCommand implements Callable<Integer>
 {
     static final int AUTO_SUBSCRIBERS_PER_PROCESS = 15_000;
+    /** Exit status of a run whose exact delivery check failed. */
+    static final int EXIT_CHECK_FAILED = 2;
+    /** Most sequences per topic the exact check keeps a bit for, per subscriber (2 MiB). */
+    static final long MAX_CHECKED_SEQUENCES_PER_TOPIC = 1L << 24;
     private static final long NS_PER_S = TimeUnit.SECONDS.toNanos(1);
     private static final long CHILD_START_ALLOWANCE_NS = TimeUnit.SECONDS.toNanos(3);
+    /** Longest the drain of a checked run is extended while streams are still coming back or catching up. */
+    static final long SETTLE_LIMIT_NS = TimeUnit.SECONDS.toNanos(30);
 
     @Option(names = "--subscribers", description = "Subscriber streams in all (default: ${DEFAULT-VALUE}).")
     int subscribers = 100;
@@ -109,6 +120,21 @@ public final class LoadgenCommand implements Callable<Integer>
     @Option(names = "--no-resume", description = "Reconnect without Last-Event-ID.")
     boolean noResume;
 
+    @Option(names = "--drops-per-subscriber", description = "Times each subscriber closes its own stream during " +
+        "publishing, then resumes with Last-Event-ID after the reconnect delay; turns on --check-exact (default: ${DEFAULT-VALUE}).")
+    int dropsPerSubscriber;
+
+    @Option(names = "--drop-mode", description = "random: moments drawn per subscriber; burst: all subscribers at the " +
+        "same evenly spaced instants (default: ${DEFAULT-VALUE}).")
+    String dropMode = "random";
+
+    @Option(names = "--drop-seed", description = "Seed of random drop moments (default: ${DEFAULT-VALUE}).")
+    long dropSeed = 1;
+
+    @Option(names = "--check-exact", description = "Check that every subscriber received exactly its topic's " +
+        "published sequence, from the first event, over all its connections; exit " + EXIT_CHECK_FAILED + " if not.")
+    boolean checkExact;
+
     @Option(names = "--out", description = "Directory for latency.hgrm and summary.json.")
     Path out;
 
@@ -123,6 +149,9 @@ public final class LoadgenCommand implements Callable<Integer>
 
     @Option(names = "--origin-ns", hidden = true, description = "Schedule origin (System.nanoTime) chosen by the parent.")
     long originNs;
+
+    @Option(names = "--start-after-id", hidden = true, description = "Id of the parent's start marker, for --check-exact.")
+    String startAfterId;
 
     /**
      * Runs the command stand-alone, as child processes do.
@@ -162,6 +191,40 @@ public final class LoadgenCommand implements Callable<Integer>
             throw new IllegalArgumentException("--protocol must be h1 or h2, was " + protocol);
         }
         new SubscribeTarget(subUrl, topics);
+        requireRange("--drops-per-subscriber", dropsPerSubscriber, 0, 1000);
+        DropPolicy.Mode.parse(dropMode);
+        if (checkExact())
+        {
+            if (0 == rate || "none".equals(publish))
+            {
+                throw new IllegalArgumentException("--check-exact and --drops-per-subscriber need events: --rate > 0 and --publish");
+            }
+            if (noResume)
+            {
+                throw new IllegalArgumentException("--check-exact and --drops-per-subscriber need resuming; drop --no-resume");
+            }
+            if (!publish.startsWith("ingest://"))
+            {
+                throw new IllegalArgumentException("--check-exact and --drops-per-subscriber need --publish ingest://, " +
+                    "whose start marker tells where the run begins, was " + publish);
+            }
+            final double perTopic = rate * (warmupSeconds + durationSeconds) / topics;
+            if (perTopic > MAX_CHECKED_SEQUENCES_PER_TOPIC)
+            {
+                throw new IllegalArgumentException("--check-exact keeps a bit per event of a topic per subscriber: at most " +
+                    MAX_CHECKED_SEQUENCES_PER_TOPIC + " events per topic, was " + (long)perTopic);
+            }
+        }
+        if (dropsPerSubscriber > 0 && drainSeconds * 1000 < reconnectDelayMs + 1000)
+        {
+            throw new IllegalArgumentException("--drain-seconds must be at least --reconnect-delay-ms + 1 s with " +
+                "--drops-per-subscriber, so a stream dropped at the end of publishing comes back, was " + format(drainSeconds));
+        }
+    }
+
+    private boolean checkExact()
+    {
+        return checkExact || dropsPerSubscriber > 0;
     }
 
     private int runParent() throws Exception
@@ -182,6 +245,13 @@ public final class LoadgenCommand implements Callable<Integer>
             subscribers, protocol, NettyTransport.epoll() ? "epoll" : "nio", topics, subUrl, rate, payloadBytes, publish,
             rampSeconds, warmupSeconds, durationSeconds, drainSeconds,
             children > 0 ? children + " child processes" : "in this process");
+
+        if (checkExact())
+        {
+            final URI uri = ingestUri();
+            startAfterId = Long.toString(IngestPublisher.publishStartMarker(uri.getHost(), uri.getPort(), token));
+            System.out.println("exact check: every stream starts after the start marker, id " + startAfterId);
+        }
 
         final List<ChildProcess> childProcesses = new ArrayList<>();
         SubscriberSet local = null;
@@ -214,7 +284,12 @@ public final class LoadgenCommand implements Callable<Integer>
             }
 
             final Progress progress = new Progress(schedule, startNs, publisher, local, childProcesses);
-            runUntil(endNs, startNs + NS_PER_S, local, nowNs -> System.out.println(progress.line(nowNs)));
+            final LongConsumer printProgress = nowNs -> System.out.println(progress.line(nowNs));
+            final long nextProgressNs = runUntil(endNs, startNs + NS_PER_S, local, printProgress, null);
+            if (checkExact() && null != local)
+            {
+                settle(endNs, nextProgressNs, local, printProgress);
+            }
 
             final LoadSummary total = new LoadSummary().receivedPerSecondInWindow(progress.receivedPerSecondInWindow());
             if (null != publisher)
@@ -240,10 +315,20 @@ public final class LoadgenCommand implements Callable<Integer>
             }
             for (final ChildProcess childProcess : childProcesses)
             {
-                total.merge(childProcess.await(TimeUnit.NANOSECONDS.toMillis(Math.max(0, endNs - System.nanoTime())) + 60_000));
+                total.merge(childProcess.await(TimeUnit.NANOSECONDS.toMillis(Math.max(0, endNs - System.nanoTime()) +
+                    (checkExact() ? SETTLE_LIMIT_NS : 0)) + 60_000));
             }
 
+            if (null != local)
+            {
+                printFailures(local);
+            }
             report(total);
+            if (checkExact() && !total.exactCheckPassed())
+            {
+                System.out.println("exact check FAILED");
+                return EXIT_CHECK_FAILED;
+            }
             return 0;
         }
         finally
@@ -268,29 +353,57 @@ public final class LoadgenCommand implements Callable<Integer>
         checkFileLimit(subscribers);
         final SubscriberSet local = newSubscriberSet(firstSubscriber, subscribers, schedule, startNs);
         final Histogram interval = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
-        runUntil(endNs, System.nanoTime() + NS_PER_S, local,
+        final LongConsumer printProgress =
             nowNs ->
             {
                 interval.reset();
                 local.addIntervalHistograms(interval);
                 System.out.println(ChildProcess.progressLine(local, interval));
                 System.out.flush();
-            });
+            };
+        final long nextProgressNs = runUntil(endNs, System.nanoTime() + NS_PER_S, local, printProgress, null);
+        if (checkExact())
+        {
+            settle(endNs, nextProgressNs, local, printProgress);
+        }
         local.stop();
+        printFailures(local);
         System.out.println(local.summary().toLine());
         System.out.flush();
         return 0;
     }
 
     /**
-     * The caller's thread until {@code endNs}: opens the subscribers of {@code local} (if any) as they fall due and,
-     * once a second from {@code firstProgressNs}, reports progress; polls every millisecond.
+     * Extends the drain of a checked run, by at most {@link #SETTLE_LIMIT_NS}, until every planned drop of
+     * {@code local} is made, every stream is back from its drops and has its check's verdict, so that a slow machine
+     * shows as slow recovery (and drops made after publishing ended), not as a failed check; a broker that loses
+     * events still fails, after the limit.
      */
-    private static void runUntil(
-        final long endNs, final long firstProgressNs, final SubscriberSet local, final LongConsumer progress)
+    private static void settle(
+        final long endNs, final long nextProgressNs, final SubscriberSet local, final LongConsumer progress)
+    {
+        runUntil(endNs + SETTLE_LIMIT_NS, nextProgressNs, local, progress, local::settled);
+        final long lateNs = System.nanoTime() - endNs;
+        System.out.printf(Locale.ROOT, "exact check: %s %.1f s after the drain%n",
+            local.settled() ? "every stream settled" : "streams still unsettled", Math.max(0, lateNs) / 1e9);
+    }
+
+    /**
+     * The caller's thread until {@code endNs}, or until {@code done} says so: opens the subscribers of {@code local}
+     * (if any) as they fall due and, once a second from {@code firstProgressNs}, reports progress; polls every
+     * millisecond.
+     *
+     * @return when the next progress report falls due.
+     */
+    private static long runUntil(
+        final long endNs,
+        final long firstProgressNs,
+        final SubscriberSet local,
+        final LongConsumer progress,
+        final BooleanSupplier done)
     {
         long nextProgressNs = firstProgressNs;
-        for (long nowNs = System.nanoTime(); nowNs - endNs < 0; nowNs = System.nanoTime())
+        for (long nowNs = System.nanoTime(); nowNs - endNs < 0 && (null == done || !done.getAsBoolean()); nowNs = System.nanoTime())
         {
             if (null != local)
             {
@@ -302,6 +415,15 @@ public final class LoadgenCommand implements Callable<Integer>
                 nextProgressNs += NS_PER_S;
             }
             LockSupport.parkNanos(Math.min(1_000_000, endNs - nowNs));
+        }
+        return nextProgressNs;
+    }
+
+    private static void printFailures(final SubscriberSet set)
+    {
+        for (final String failure : set.failures())
+        {
+            System.out.println("check failed: " + failure);
         }
     }
 
@@ -325,18 +447,31 @@ public final class LoadgenCommand implements Callable<Integer>
             reconnectDelayMs,
             !noResume,
             rampStartNs,
-            seconds(rampSeconds));
+            seconds(rampSeconds),
+            new DropPolicy(dropsPerSubscriber, DropPolicy.Mode.parse(dropMode), dropSeed, schedule.originNs(), schedule.windowEndNs(),
+                // A drop that had to wait is still made while the stream has the reconnect delay and a second left to
+                // come back, before the end of the drain or, in a checked run, of its longest extension.
+                schedule.windowEndNs() + seconds(drainSeconds) + (checkExact() ? SETTLE_LIMIT_NS : 0) -
+                    TimeUnit.MILLISECONDS.toNanos(reconnectDelayMs) - NS_PER_S),
+            startAfterId,
+            checkExact());
+    }
+
+    private URI ingestUri()
+    {
+        final URI uri = URI.create(publish);
+        if (null == uri.getHost() || -1 == uri.getPort())
+        {
+            throw new IllegalArgumentException("--publish ingest:// needs host and port, was " + publish);
+        }
+        return uri;
     }
 
     private Publisher newPublisher(final Schedule schedule, final long deadlineNs)
     {
         if (publish.startsWith("ingest://"))
         {
-            final URI uri = URI.create(publish);
-            if (null == uri.getHost() || -1 == uri.getPort())
-            {
-                throw new IllegalArgumentException("--publish ingest:// needs host and port, was " + publish);
-            }
+            final URI uri = ingestUri();
             return new IngestPublisher(schedule, payloadBytes, deadlineNs, uri.getHost(), uri.getPort(), token);
         }
         if (publish.startsWith("http://"))
@@ -410,6 +545,22 @@ public final class LoadgenCommand implements Callable<Integer>
         {
             args.add("--no-resume");
         }
+        if (dropsPerSubscriber > 0)
+        {
+            args.addAll(Arrays.asList(
+                "--drops-per-subscriber", Integer.toString(dropsPerSubscriber),
+                "--drop-mode", dropMode,
+                "--drop-seed", Long.toString(dropSeed)));
+        }
+        if (checkExact)
+        {
+            args.add("--check-exact");
+        }
+        if (null != startAfterId)
+        {
+            args.add("--start-after-id");
+            args.add(startAfterId);
+        }
         return args;
     }
 
@@ -444,6 +595,10 @@ public final class LoadgenCommand implements Callable<Integer>
         settings.put("processes", processes);
         settings.put("threads", threads);
         settings.put("sourceAddresses", String.join(",", sourceAddresses));
+        settings.put("reconnectDelayMs", reconnectDelayMs);
+        settings.put("dropsPerSubscriber", dropsPerSubscriber);
+        settings.put("dropMode", dropMode);
+        settings.put("checkExact", checkExact());
         settings.put("transport", NettyTransport.epoll() ? "epoll" : "nio");
         return settings;
     }
@@ -533,12 +688,12 @@ public final class LoadgenCommand implements Callable<Integer>
             final double seconds = Math.max(1e-9, (nowNs - lastNs) / 1e9);
             final String line = String.format(Locale.ROOT,
                 "[%5.1fs %-7s] subs %d  recv %.0f/s  sent %.0f/s  acked %d  gaps %d  dups %d  reord %d  conn-err %d  reconn %d" +
-                "  | p50 %s p99 %s max %s%s",
+                "  drops %d  resets %d  | p50 %s p99 %s max %s%s",
                 (nowNs - startNs) / 1e9, phase(nowNs), sum(LoopStats.CONNECTED),
                 (received - lastReceived) / seconds, (sent - lastSent) / seconds,
                 null == publisher ? 0 : publisher.acked(),
                 sum(LoopStats.GAPS), sum(LoopStats.DUPLICATES), sum(LoopStats.REORDERED), sum(LoopStats.CONNECT_ERRORS),
-                sum(LoopStats.RECONNECTS),
+                sum(LoopStats.RECONNECTS), sum(LoopStats.SELF_DROPS), sum(LoopStats.RESETS),
                 micros(interval.getValueAtPercentile(50)), micros(interval.getValueAtPercentile(99)),
                 micros(interval.getMaxValue()),
                 null == local || null == local.lastError() ? "" : "  last error: " + local.lastError());

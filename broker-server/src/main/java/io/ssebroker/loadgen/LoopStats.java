@@ -1,16 +1,20 @@
 package io.ssebroker.loadgen;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * Counters and latency histograms of the streams on one event loop.
+ * Counters and latency histograms of the streams on one event loop, and for a reconnect storm the reconnect
+ * times of its self-inflicted drops and the streams that failed the exact delivery check.
  * <p>
  * <b>Threading:</b> the event loop is the single writer. Counters are published with ordered stores
  * ({@code lazySet}) so the progress thread reads them without a lock; the {@link #recorder()} hands interval
- * histograms to that thread; the {@link #windowHistogram()} is read only after the loop has stopped.
+ * histograms to that thread; the {@link #windowHistogram()}, the {@link #reconnectHistogram()}, the drop times
+ * and the {@link #failures()} are read only after the loop has stopped.
  */
 final class LoopStats
 {
@@ -30,11 +34,46 @@ final class LoopStats
     static final int RECONNECTS = 9;
     static final int REORDERED = 10;
     static final int MISSING_AT_END = 11;
-    static final int COUNTERS = 12;
+    /** Streams the load generator closed itself ({@code --drops-per-subscriber}). */
+    static final int SELF_DROPS = 12;
+    /** Planned drops that never found the stream connected before publishing ended. */
+    static final int DROPS_NOT_MADE = 13;
+    /** Self-dropped streams not re-established by the end of the run. */
+    static final int NOT_BACK = 14;
+    /** {@code reset} events from the broker: a resume it could not honour exactly. */
+    static final int RESETS = 15;
+    /** Subscribers held to the exact delivery check, and those that failed it. */
+    static final int CHECKED = 16;
+    static final int CHECK_FAILED = 17;
+    /** Over the checked subscribers: planned sequences never received, received twice, or not planned at all. */
+    static final int UNION_MISSING = 18;
+    static final int UNION_DUPLICATES = 19;
+    static final int UNION_OUTSIDE = 20;
+    /** Checked subscribers that never got a response. */
+    static final int NEVER_CONNECTED = 21;
+    /** Gauge: streams down after a self-drop, not yet re-established. */
+    static final int DOWN = 22;
+    /**
+     * Checked streams whose verdict is known: they have every planned sequence of their topic, or a reset, a
+     * duplicate or an unplanned event has already failed them.
+     */
+    static final int SETTLED = 23;
+    /** Gauge: planned drops neither made nor given up yet. */
+    static final int DROPS_LEFT = 24;
+    /** Self-drops made after publishing ended: they had waited for the stream to come back from the one before. */
+    static final int LATE_DROPS = 25;
+    static final int COUNTERS = 26;
+
+    /** Failed checks described one by one, at most this many per loop. */
+    static final int MAX_FAILURES_DESCRIBED = 10;
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS);
     private final SingleWriterRecorder recorder = new SingleWriterRecorder(HIGHEST_LATENCY_US, SIGNIFICANT_DIGITS);
     private final Histogram windowHistogram = new Histogram(HIGHEST_LATENCY_US, SIGNIFICANT_DIGITS);
+    private final Histogram reconnectHistogram = new Histogram(HIGHEST_LATENCY_US, SIGNIFICANT_DIGITS);
+    private final List<String> failures = new ArrayList<>();
+    private long lastDropAfterOriginNs;
+    private long lastBackAfterOriginNs;
     private volatile String lastError;
 
     void increment(final int counter)
@@ -66,6 +105,69 @@ final class LoopStats
         {
             windowHistogram.recordValue(value);
         }
+    }
+
+    /**
+     * A self-inflicted drop.
+     *
+     * @param afterOriginNs its time after the schedule's origin.
+     */
+    void recordDrop(final long afterOriginNs)
+    {
+        increment(SELF_DROPS);
+        lastDropAfterOriginNs = Math.max(lastDropAfterOriginNs, afterOriginNs);
+    }
+
+    /**
+     * A self-dropped stream is receiving again.
+     *
+     * @param reconnectNs   time from the drop to the new response.
+     * @param afterOriginNs time of the new response after the schedule's origin.
+     */
+    void recordBack(final long reconnectNs, final long afterOriginNs)
+    {
+        reconnectHistogram.recordValue(Math.max(0, Math.min(reconnectNs / 1000, HIGHEST_LATENCY_US)));
+        lastBackAfterOriginNs = Math.max(lastBackAfterOriginNs, afterOriginNs);
+    }
+
+    /**
+     * @return time of the latest self-drop after the origin, 0 when none.
+     */
+    long lastDropAfterOriginNs()
+    {
+        return lastDropAfterOriginNs;
+    }
+
+    /**
+     * @return time after the origin when the latest self-dropped stream was back, 0 when none.
+     */
+    long lastBackAfterOriginNs()
+    {
+        return lastBackAfterOriginNs;
+    }
+
+    /**
+     * @return drop-to-response times of self-dropped streams, microseconds.
+     */
+    Histogram reconnectHistogram()
+    {
+        return reconnectHistogram;
+    }
+
+    /**
+     * Describes a failed exact check, up to {@link #MAX_FAILURES_DESCRIBED} (cold path).
+     */
+    void describeFailure(final String failure)
+    {
+        if (failures.size() < MAX_FAILURES_DESCRIBED)
+        {
+            failures.add(failure);
+        }
+    }
+
+    List<String> failures()
+    {
+        return failures;
     }
 
     SingleWriterRecorder recorder()

@@ -19,11 +19,19 @@ import io.ssebroker.client.NettyTransport;
  * reconnect delay has passed, until stopped. Subclasses say what runs on the channel and what a failed connect
  * or a stop means for their streams.
  * <p>
+ * <b>Self-inflicted drops:</b> each stream's drop plan is followed with one scheduled task at a time. At a planned
+ * moment a stream that is connected and has an event id to resume after is dropped ({@link #drop}); one that is
+ * not (still reconnecting from the previous drop, or nothing received yet) is tried again every
+ * {@value #DROP_RETRY_MS} ms until the policy's deadline, then the drop is counted as not made. The reconnect
+ * that follows is the ordinary one: after the reconnect delay, with {@code Last-Event-ID}.
+ * <p>
  * <b>Threading:</b> all state is confined to {@link #loop}; {@link #start()} and {@link #stop()} hand their
  * work to it.
  */
 abstract class ReconnectingConnection implements SubscriberConnection
 {
+    static final long DROP_RETRY_MS = 20;
+
     final EventLoop loop;
     final SubscribeTarget target;
     final long reconnectDelayMs;
@@ -54,6 +62,13 @@ abstract class ReconnectingConnection implements SubscriberConnection
     public void start()
     {
         loop.execute(connectTask);
+        for (final SubscriberStream stream : streams())
+        {
+            if (stream.hasDropLeft())
+            {
+                scheduleDrop(stream, stream.nextDropNs());
+            }
+        }
     }
 
     /**
@@ -79,6 +94,17 @@ abstract class ReconnectingConnection implements SubscriberConnection
     abstract void finishStreams(long nowNs);
 
     /**
+     * @return the streams this connection carries.
+     */
+    abstract SubscriberStream[] streams();
+
+    /**
+     * Ends one connected stream on purpose, after {@link SubscriberStream#onSelfDrop}; the stream reconnects as
+     * after any other end.
+     */
+    abstract void drop(SubscriberStream stream);
+
+    /**
      * Adds this connection's handlers to the pipeline of a new channel.
      */
     abstract void initChannel(SocketChannel ch);
@@ -96,6 +122,38 @@ abstract class ReconnectingConnection implements SubscriberConnection
         if (!stopping)
         {
             loop.schedule(connectTask, reconnectDelayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void scheduleDrop(final SubscriberStream stream, final long atNs)
+    {
+        loop.schedule(() -> onDropDue(stream), Math.max(0, atNs - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onDropDue(final SubscriberStream stream)
+    {
+        if (stopping || !stream.hasDropLeft())
+        {
+            return;
+        }
+        final long nowNs = System.nanoTime();
+        if (stream.canDrop())
+        {
+            stream.onSelfDrop(nowNs);
+            drop(stream);
+        }
+        else if (nowNs - stream.dropDeadlineNs() < 0)
+        {
+            scheduleDrop(stream, nowNs + TimeUnit.MILLISECONDS.toNanos(DROP_RETRY_MS));
+            return;
+        }
+        else
+        {
+            stream.onDropNotMade();
+        }
+        if (stream.hasDropLeft())
+        {
+            scheduleDrop(stream, stream.nextDropNs());
         }
     }
 

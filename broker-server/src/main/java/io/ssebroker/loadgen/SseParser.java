@@ -15,13 +15,17 @@ import io.netty.util.ByteProcessor;
  *   <li>{@code :} starts a comment. {@code field:value} loses one space after the colon; a line without a colon
  *       is a field with an empty value.</li>
  *   <li>{@code data} appends the value and a LF to the data buffer; {@code event} sets the event type;
- *       {@code id} sets the last event id unless the value contains NUL; {@code retry} with only digits sets the
- *       reconnection time. Other fields are ignored.</li>
- *   <li>A blank line dispatches: with an empty data buffer nothing is dispatched; otherwise the final LF is
- *       removed and the {@link EventHandler} is called. Data and event type are then cleared; the last event id
- *       persists.</li>
+ *       {@code id} sets the last event id <em>buffer</em> unless the value contains NUL; {@code retry} with only
+ *       digits sets the reconnection time. Other fields are ignored.</li>
+ *   <li>A blank line dispatches: the last event id becomes the buffer's value, as the standard's "last event ID
+ *       string" does; then with an empty data buffer nothing is dispatched, otherwise the final LF is removed and
+ *       the {@link EventHandler} is called. Data and event type are then cleared; the last event id persists.</li>
  * </ul>
  * Lines longer than the limit given at construction are discarded and counted, never buffered without bound.
+ * <p>
+ * <b>Resume:</b> {@link #lastEventId()} moves only when an event is dispatched, so a connection cut between an
+ * {@code id:} line and the blank line that ends its event resumes from the event before, which the client did
+ * receive, not from one it never saw.
  * <p>
  * <b>Threading:</b> confined to the event loop of the stream it parses.
  */
@@ -57,6 +61,10 @@ final class SseParser
     private boolean hasData;
     private final byte[] eventType = new byte[INITIAL_BYTES];
     private int eventTypeLength;
+    private final byte[] idBuffer = new byte[INITIAL_BYTES];
+    private int idBufferLength;
+    /** Whether {@link #idBuffer} was set since the last dispatch. */
+    private boolean idBufferSet;
     private final byte[] lastEventId = new byte[INITIAL_BYTES];
     private int lastEventIdLength;
     private long retryMs = -1;
@@ -109,11 +117,12 @@ final class SseParser
     }
 
     /**
-     * Forgets a partial line, data and event type, as at the start of a new connection. The last event id is
-     * kept, as a reconnecting client keeps it.
+     * Forgets a partial line, data, event type and an id not yet dispatched, as at the start of a new connection.
+     * The last event id is kept, as a reconnecting client keeps it.
      */
     void reset()
     {
+        idBufferSet = false;
         lineLength = 0;
         lineOverlong = false;
         skipLf = false;
@@ -156,7 +165,7 @@ final class SseParser
     }
 
     /**
-     * @return last event id bytes; valid bytes are {@code [0, lastEventIdLength())}.
+     * @return bytes of the last event id as of the latest dispatch; valid bytes are {@code [0, lastEventIdLength())}.
      */
     byte[] lastEventId()
     {
@@ -298,7 +307,8 @@ final class SseParser
                     return;
                 }
             }
-            lastEventIdLength = copyBounded(line, valueStart, valueLength, lastEventId);
+            idBufferLength = copyBounded(line, valueStart, valueLength, idBuffer);
+            idBufferSet = true;
         }
         else if (5 == nameLength && 'r' == line[start] && 'e' == line[start + 1] && 't' == line[start + 2] &&
             'r' == line[start + 3] && 'y' == line[start + 4])
@@ -328,6 +338,12 @@ final class SseParser
 
     private void dispatch(final long nowNs)
     {
+        if (idBufferSet)
+        {
+            System.arraycopy(idBuffer, 0, lastEventId, 0, idBufferLength);
+            lastEventIdLength = idBufferLength;
+            idBufferSet = false;
+        }
         if (hasData)
         {
             // The data buffer holds the lines joined by LF, without the final LF the standard strips.

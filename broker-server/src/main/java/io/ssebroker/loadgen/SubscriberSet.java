@@ -42,6 +42,9 @@ final class SubscriberSet
      * @param resume            whether to resume with {@code Last-Event-ID}.
      * @param rampStartNs       when the first connection opens.
      * @param rampNs            time over which all connections open.
+     * @param drops             when streams drop themselves.
+     * @param startAfterId      {@code Last-Event-ID} of every stream's first request; null for none.
+     * @param checkExact        whether to hold every stream to the exact delivery check.
      */
     SubscriberSet(
         final SubscribeTarget target,
@@ -55,7 +58,10 @@ final class SubscriberSet
         final long reconnectDelayMs,
         final boolean resume,
         final long rampStartNs,
-        final long rampNs)
+        final long rampNs,
+        final DropPolicy drops,
+        final String startAfterId,
+        final boolean checkExact)
     {
         this.subscribers = subscribers;
         this.rampStartNs = rampStartNs;
@@ -84,8 +90,10 @@ final class SubscriberSet
             final SubscriberStream[] streams = new SubscriberStream[count];
             for (int s = 0; s < count; s++, index++)
             {
-                final int topic = (firstSubscriber + index) % schedule.topics();
-                streams[s] = new SubscriberStream(topic, stats[loopIndex], schedule, resume);
+                final int subscriber = firstSubscriber + index;
+                final int topic = subscriber % schedule.topics();
+                streams[s] = new SubscriberStream(
+                    subscriber, topic, stats[loopIndex], schedule, resume, drops, startAfterId, checkExact);
             }
             connections.add(h2 ?
                 new H2cConnection(loops.get(loopIndex), target, local, streams, reconnectDelayMs) :
@@ -146,6 +154,15 @@ final class SubscriberSet
     }
 
     /**
+     * @return true when every planned drop is made (or given up), no stream is down after one, and every stream's
+     *         exact check has its verdict (meaningful with the check on).
+     */
+    boolean settled()
+    {
+        return 0 == sum(LoopStats.DROPS_LEFT) && 0 == sum(LoopStats.DOWN) && subscribers == sum(LoopStats.SETTLED);
+    }
+
+    /**
      * @return the most recent connection error of any loop, or null.
      */
     String lastError()
@@ -185,6 +202,20 @@ final class SubscriberSet
     }
 
     /**
+     * @return descriptions of failed exact checks, at most {@link LoopStats#MAX_FAILURES_DESCRIBED} per event
+     *         loop; call after {@link #stop()}.
+     */
+    List<String> failures()
+    {
+        final List<String> failures = new ArrayList<>();
+        for (final LoopStats loopStats : stats)
+        {
+            failures.addAll(loopStats.failures());
+        }
+        return failures;
+    }
+
+    /**
      * @return this process's share of the totals; call after {@link #stop()}.
      */
     LoadSummary summary()
@@ -202,11 +233,28 @@ final class SubscriberSet
             .counter(LoadSummary.OTHER_EVENTS, sum(LoopStats.OTHER_EVENTS))
             .counter(LoadSummary.CONNECT_ERRORS, sum(LoopStats.CONNECT_ERRORS))
             .counter(LoadSummary.DISCONNECTS, sum(LoopStats.DISCONNECTS))
-            .counter(LoadSummary.RECONNECTS, sum(LoopStats.RECONNECTS));
+            .counter(LoadSummary.RECONNECTS, sum(LoopStats.RECONNECTS))
+            .counter(LoadSummary.SELF_DROPS, sum(LoopStats.SELF_DROPS))
+            .counter(LoadSummary.DROPS_NOT_MADE, sum(LoopStats.DROPS_NOT_MADE))
+            .counter(LoadSummary.NOT_BACK, sum(LoopStats.NOT_BACK))
+            .counter(LoadSummary.RESETS, sum(LoopStats.RESETS))
+            .counter(LoadSummary.CHECKED, sum(LoopStats.CHECKED))
+            .counter(LoadSummary.CHECK_FAILED, sum(LoopStats.CHECK_FAILED))
+            .counter(LoadSummary.UNION_MISSING, sum(LoopStats.UNION_MISSING))
+            .counter(LoadSummary.UNION_DUPLICATES, sum(LoopStats.UNION_DUPLICATES))
+            .counter(LoadSummary.UNION_OUTSIDE, sum(LoopStats.UNION_OUTSIDE))
+            .counter(LoadSummary.NEVER_CONNECTED, sum(LoopStats.NEVER_CONNECTED))
+            .counter(LoadSummary.LATE_DROPS, sum(LoopStats.LATE_DROPS));
+        long lastDropNs = 0;
+        long lastBackNs = 0;
         for (final LoopStats loopStats : stats)
         {
             summary.histogram().add(loopStats.windowHistogram());
+            summary.reconnectHistogram().add(loopStats.reconnectHistogram());
+            lastDropNs = Math.max(lastDropNs, loopStats.lastDropAfterOriginNs());
+            lastBackNs = Math.max(lastBackNs, loopStats.lastBackAfterOriginNs());
         }
+        summary.counter(LoadSummary.LAST_DROP_NS, lastDropNs).counter(LoadSummary.LAST_BACK_NS, lastBackNs);
         return summary;
     }
 }

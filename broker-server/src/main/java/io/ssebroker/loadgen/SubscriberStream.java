@@ -26,6 +26,13 @@ import java.util.Arrays;
  * current connection started; <b>expected</b> adds, at the end of each connected period, the events the schedule
  * sent to the topic inside the window during that period.
  * <p>
+ * <b>Self-inflicted drops</b> (a reconnect storm): the connection closes the stream at the moments of its drop
+ * plan ({@link #nextDropNs()}), after {@link #onSelfDrop}; the end that follows counts as a self-drop, not as a
+ * disconnect, and the time until the next response started is its reconnect time.
+ * <p>
+ * <b>Exact check</b> (with {@code --check-exact}): see {@link ExactCheck}; the stream's first request then resumes
+ * after the run's start marker ({@code startAfterId}).
+ * <p>
  * <b>Threading:</b> confined to the event loop of its connection.
  */
 final class SubscriberStream implements SseParser.EventHandler
@@ -33,11 +40,18 @@ final class SubscriberStream implements SseParser.EventHandler
     private static final int MAX_LINE_BYTES = 1024 * 1024;
     static final int REORDER_WINDOW = 4096;
 
+    private final int subscriber;
     private final int topic;
     private final LoopStats stats;
     private final Schedule schedule;
     private final boolean resume;
     private final SseParser parser;
+    private final long[] dropTimesNs;
+    private final long dropDeadlineNs;
+    /** {@code Last-Event-ID} of the first request, before any event was received; null for none. */
+    private final String startAfterId;
+    /** Null unless the exact check is on. */
+    private final ExactCheck check;
 
     private int slot;
     /** Lowest per-topic sequence not received yet; 0 before the first event (no baseline). */
@@ -53,6 +67,11 @@ final class SubscriberStream implements SseParser.EventHandler
     private boolean connected;
     private boolean everConnected;
     private boolean finished;
+    private int nextDrop;
+    /** Time of the self-drop not yet followed by a new response; 0 when none is pending. */
+    private long droppedAtNs;
+    /** Set between {@link #onSelfDrop} and the end of the connection it closes. */
+    private boolean dropping;
 
     /**
      * @param topic    topic index.
@@ -62,11 +81,41 @@ final class SubscriberStream implements SseParser.EventHandler
      */
     SubscriberStream(final int topic, final LoopStats stats, final Schedule schedule, final boolean resume)
     {
+        this(topic, topic, stats, schedule, resume, DropPolicy.NONE, null, false);
+    }
+
+    /**
+     * @param subscriber   global index of the subscriber, for reports and its drop plan.
+     * @param topic        topic index.
+     * @param stats        counters of the stream's event loop.
+     * @param schedule     the publisher's plan.
+     * @param resume       whether reconnects send {@code Last-Event-ID}.
+     * @param drops        when the stream drops itself.
+     * @param startAfterId {@code Last-Event-ID} of the first request; null for none.
+     * @param checkExact   whether to hold the stream to the exact delivery check.
+     */
+    SubscriberStream(
+        final int subscriber,
+        final int topic,
+        final LoopStats stats,
+        final Schedule schedule,
+        final boolean resume,
+        final DropPolicy drops,
+        final String startAfterId,
+        final boolean checkExact)
+    {
+        this.subscriber = subscriber;
         this.topic = topic;
         this.stats = stats;
         this.schedule = schedule;
         this.resume = resume;
+        this.dropTimesNs = drops.timesFor(subscriber);
+        this.dropDeadlineNs = drops.deadlineNs();
+        this.startAfterId = startAfterId;
+        this.check = checkExact ?
+            new ExactCheck(stats, schedule.eventsForTopic(topic, schedule.originNs(), schedule.windowEndNs())) : null;
         this.parser = new SseParser(this, MAX_LINE_BYTES);
+        stats.add(LoopStats.DROPS_LEFT, dropTimesNs.length);
     }
 
     int topic()
@@ -103,11 +152,72 @@ final class SubscriberStream implements SseParser.EventHandler
     }
 
     /**
-     * @return the {@code Last-Event-ID} to send on reconnect, or null.
+     * @return the last moment a deferred drop may still be made, leaving the stream time to come back.
+     */
+    long dropDeadlineNs()
+    {
+        return dropDeadlineNs;
+    }
+
+    /**
+     * @return the next planned drop ({@code System.nanoTime()}), or {@link Long#MAX_VALUE} when none is left.
+     */
+    long nextDropNs()
+    {
+        return nextDrop < dropTimesNs.length ? dropTimesNs[nextDrop] : Long.MAX_VALUE;
+    }
+
+    boolean hasDropLeft()
+    {
+        return nextDrop < dropTimesNs.length;
+    }
+
+    /**
+     * @return true when the stream can be dropped now and resume where it was: it is connected and has the id
+     *         of an event to resume after.
+     */
+    boolean canDrop()
+    {
+        return connected && !finished && !dropping && parser.lastEventIdLength() > 0;
+    }
+
+    /**
+     * The connection is about to close this stream on purpose; the planned drop is used up.
+     *
+     * @param nowNs time of the drop.
+     */
+    void onSelfDrop(final long nowNs)
+    {
+        nextDrop++;
+        dropping = true;
+        droppedAtNs = nowNs;
+        stats.recordDrop(nowNs - schedule.originNs());
+        stats.add(LoopStats.DOWN, 1);
+        stats.add(LoopStats.DROPS_LEFT, -1);
+        if (nowNs - schedule.windowEndNs() >= 0)
+        {
+            stats.increment(LoopStats.LATE_DROPS);
+        }
+    }
+
+    /**
+     * A planned drop was given up: the stream was not connected, or had no event to resume after, before the
+     * drop deadline.
+     */
+    void onDropNotMade()
+    {
+        nextDrop++;
+        stats.increment(LoopStats.DROPS_NOT_MADE);
+        stats.add(LoopStats.DROPS_LEFT, -1);
+    }
+
+    /**
+     * @return the {@code Last-Event-ID} to send: on a reconnect the id of the last event received, on the first
+     *         request (or before any event) the start id if there is one; null for none.
      */
     String resumeFrom()
     {
-        return resume && parser.lastEventIdLength() > 0 ? parser.lastEventIdAsString() : null;
+        return resume && parser.lastEventIdLength() > 0 ? parser.lastEventIdAsString() : startAfterId;
     }
 
     /**
@@ -129,6 +239,12 @@ final class SubscriberStream implements SseParser.EventHandler
             stats.increment(LoopStats.RECONNECTS);
         }
         everConnected = true;
+        if (0 != droppedAtNs)
+        {
+            stats.recordBack(nowNs - droppedAtNs, nowNs - schedule.originNs());
+            stats.add(LoopStats.DOWN, -1);
+            droppedAtNs = 0;
+        }
     }
 
     /**
@@ -146,10 +262,11 @@ final class SubscriberStream implements SseParser.EventHandler
         connected = false;
         stats.add(LoopStats.CONNECTED, -1);
         stats.add(LoopStats.EXPECTED, schedule.windowEventsForTopic(topic, connectedAtNs, nowNs));
-        if (!finished)
+        if (!finished && !dropping)
         {
             stats.increment(LoopStats.DISCONNECTS);
         }
+        dropping = false;
         if (!resume)
         {
             closeHoles(LoopStats.GAPS);
@@ -164,10 +281,22 @@ final class SubscriberStream implements SseParser.EventHandler
      */
     void finish(final long nowNs)
     {
+        if (finished)
+        {
+            return;
+        }
         finished = true;
         onDisconnected(nowNs);
         // Holes closed only because the run ended are reported apart from gaps.
         closeHoles(LoopStats.MISSING_AT_END);
+        if (0 != droppedAtNs)
+        {
+            stats.increment(LoopStats.NOT_BACK);
+        }
+        if (null != check)
+        {
+            check.finish(subscriber, topic, everConnected, 0 != droppedAtNs);
+        }
     }
 
     boolean isFinished()
@@ -190,7 +319,15 @@ final class SubscriberStream implements SseParser.EventHandler
         {
             // Not ours: a broker control event such as a reset, or a foreign publisher's message.
             stats.increment(LoopStats.OTHER_EVENTS);
+            if (null != check)
+            {
+                check.onOtherEvent(parser);
+            }
             return;
+        }
+        if (null != check)
+        {
+            check.onEvent(seq);
         }
 
         if (!accept(seq))

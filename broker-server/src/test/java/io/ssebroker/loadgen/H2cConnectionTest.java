@@ -68,7 +68,7 @@ class H2cConnectionTest
         final Schedule schedule = new Schedule(nowNs, 1, 2, 0, TimeUnit.SECONDS.toNanos(60));
         subscribers = new SubscriberSet(
             new SubscribeTarget("http://127.0.0.1:" + port + "/events?topic={topic}", 2),
-            "h2", 3, 0, 4, schedule, List.of(), 1, 100, true, nowNs, 0);
+            "h2", 3, 0, 4, schedule, List.of(), 1, 100, true, nowNs, 0, DropPolicy.NONE, null, false);
         subscribers.openDue(System.nanoTime());
 
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

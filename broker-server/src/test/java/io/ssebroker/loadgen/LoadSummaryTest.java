@@ -5,6 +5,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,41 @@ class LoadSummaryTest
 
         assertEquals(summary.counters(), parsed.counters());
         assertEquals(summary.histogram(), parsed.histogram());
+    }
+
+    @Test
+    void shouldCarryReconnectTimesAndTakeLatestDropAndReturnAcrossChildren()
+    {
+        final LoadSummary first = childSummary(10, 0, 0, 0, 0)
+            .counter(LoadSummary.SELF_DROPS, 50).counter(LoadSummary.LAST_DROP_NS, 40_000_000_000L)
+            .counter(LoadSummary.LAST_BACK_NS, 40_300_000_000L);
+        first.reconnectHistogram().recordValue(300_000);
+        final LoadSummary secondShare = childSummary(10, 0, 0, 0, 0)
+            .counter(LoadSummary.SELF_DROPS, 50).counter(LoadSummary.LAST_DROP_NS, 41_000_000_000L)
+            .counter(LoadSummary.LAST_BACK_NS, 41_250_000_000L);
+        secondShare.reconnectHistogram().recordValue(900_000);
+        final LoadSummary second = LoadSummary.fromLine(secondShare.toLine());
+
+        final LoadSummary total = new LoadSummary().merge(first).merge(second);
+
+        assertEquals(100, total.counter(LoadSummary.SELF_DROPS));
+        assertEquals(2, total.reconnectHistogram().getTotalCount());
+        assertEquals(900_000, total.reconnectHistogram().getMaxValue(), 1_000);
+        assertEquals(250.0, total.allBackMs(), 1e-9);
+    }
+
+    @Test
+    void shouldPassExactCheckOnlyWhenEverySubscriberPassedAndEveryPlannedEventWasAcknowledged()
+    {
+        final LoadSummary total = childSummary(10, 0, 0, 0, 0)
+            .counter(LoadSummary.CHECKED, 10).counter(LoadSummary.PLANNED, 600).counter(LoadSummary.ACKED, 600);
+        assertTrue(total.exactCheckPassed());
+
+        assertFalse(total.counter(LoadSummary.ACKED, 599).exactCheckPassed(), "one event not acknowledged");
+        assertFalse(total.counter(LoadSummary.ACKED, 600).counter(LoadSummary.CHECK_FAILED, 1).exactCheckPassed());
+        assertFalse(total.counter(LoadSummary.CHECK_FAILED, 0).counter(LoadSummary.CHECKED, 9).exactCheckPassed(),
+            "a subscriber not checked");
+        assertFalse(total.counter(LoadSummary.CHECKED, 10).counter(LoadSummary.NOT_BACK, 1).exactCheckPassed());
     }
 
     @Test

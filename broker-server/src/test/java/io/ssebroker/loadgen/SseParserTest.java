@@ -71,6 +71,28 @@ class SseParserTest
     }
 
     @Test
+    void shouldMoveLastEventIdOnlyWhenItsEventIsDispatched()
+    {
+        feed("id: 5\ndata: a\n\nid: 6\ndata: b\n");
+
+        assertEquals("5", parser.lastEventIdAsString());
+        feed("\n");
+        assertEquals("6", parser.lastEventIdAsString());
+    }
+
+    @Test
+    void shouldKeepIdOfLastDispatchedEventWhenConnectionIsCutInsideTheNextEvent()
+    {
+        feed("id: 5\ndata: a\n\nid: 6\ndata: b\n");
+        parser.reset();
+        feed("data: c\n\n");
+
+        // Event 6 never completed: resuming from it would skip it.
+        assertEquals(List.of("type= id=5 data=a t=1", "type= id=5 data=c t=1"), events);
+        assertEquals("5", parser.lastEventIdAsString());
+    }
+
+    @Test
     void shouldSkipLeadingByteOrderMark()
     {
         feed("\uFEFFdata: a\n\n");

@@ -1,12 +1,15 @@
 package io.ssebroker.loadgen;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SubscriberStreamTest
 {
@@ -147,6 +150,138 @@ class SubscriberStreamTest
 
         assertEquals(2, stats.get(LoopStats.OTHER_EVENTS));
         assertEquals(0, stats.get(LoopStats.DELIVERED));
+    }
+
+    @Test
+    void shouldPassExactCheckWhenUnionOverAllConnectionsIsThePlan()
+    {
+        final SubscriberStream checked = checkedStream();
+        checked.onConnected(schedule.originNs());
+        for (int seq = 1; seq <= 12; seq++)
+        {
+            receive(checked, seq);
+        }
+        checked.onSelfDrop(schedule.intendedNs(12));
+        checked.onDisconnected(schedule.intendedNs(12));
+        checked.onConnected(schedule.intendedNs(15));
+        for (int seq = 13; seq <= 30; seq++)
+        {
+            receive(checked, seq);
+        }
+        assertEquals(1, stats.get(LoopStats.SETTLED), "every planned sequence is in");
+        checked.finish(schedule.windowEndNs());
+
+        assertEquals(1, stats.get(LoopStats.CHECKED));
+        assertEquals(0, stats.get(LoopStats.CHECK_FAILED), stats.failures().toString());
+        assertEquals(0, stats.get(LoopStats.UNION_MISSING));
+    }
+
+    @Test
+    void shouldFailExactCheckOnResetEvenWithNothingMissing()
+    {
+        final SubscriberStream checked = checkedStream();
+        checked.onConnected(schedule.originNs());
+        feed(checked, "event: reset\ndata: {\"reason\":\"history-truncated\"}\n\n");
+        for (int seq = 1; seq <= 30; seq++)
+        {
+            receive(checked, seq);
+        }
+        checked.finish(schedule.windowEndNs());
+
+        assertEquals(1, stats.get(LoopStats.RESETS));
+        assertEquals(0, stats.get(LoopStats.UNION_MISSING));
+        assertEquals(1, stats.get(LoopStats.CHECK_FAILED));
+        assertTrue(stats.failures().get(0).contains("resets 1"), stats.failures().toString());
+    }
+
+    @Test
+    void shouldFailExactCheckWithEachMissingAndDuplicatedEventCounted()
+    {
+        final SubscriberStream checked = checkedStream();
+        checked.onConnected(schedule.originNs());
+        for (int seq = 1; seq <= 30; seq++)
+        {
+            if (11 != seq && 12 != seq)
+            {
+                receive(checked, seq);
+            }
+        }
+        receive(checked, 5);
+        checked.finish(schedule.windowEndNs());
+
+        assertEquals(1, stats.get(LoopStats.CHECK_FAILED));
+        assertEquals(2, stats.get(LoopStats.UNION_MISSING));
+        assertEquals(1, stats.get(LoopStats.UNION_DUPLICATES));
+        assertEquals(List.of("subscriber 7 (topic t0): expected 1..30, missing 2 (first 11), duplicates 1, outside 0, resets 0"),
+            stats.failures());
+    }
+
+    @Test
+    void shouldCountSelfDropApartFromDisconnectsAndTimeItUntilTheNextResponse()
+    {
+        final SubscriberStream checked = checkedStream();
+        final long dropNs = schedule.intendedNs(5);
+        checked.onConnected(schedule.originNs());
+        checked.onSelfDrop(dropNs);
+        checked.onDisconnected(dropNs);
+        assertEquals(1, stats.get(LoopStats.DOWN));
+        checked.onConnected(dropNs + 300_000_000L);
+
+        assertEquals(1, stats.get(LoopStats.SELF_DROPS));
+        assertEquals(0, stats.get(LoopStats.DISCONNECTS));
+        assertEquals(0, stats.get(LoopStats.DOWN));
+        assertEquals(1, stats.reconnectHistogram().getTotalCount());
+        assertEquals(300_000, stats.reconnectHistogram().getMaxValue(), 300);
+        assertEquals(dropNs + 300_000_000L - schedule.originNs(), stats.lastBackAfterOriginNs());
+    }
+
+    @Test
+    void shouldFailExactCheckWhenTheRunEndsWhileDroppedStreamIsStillDown()
+    {
+        final SubscriberStream checked = checkedStream();
+        checked.onConnected(schedule.originNs());
+        for (int seq = 1; seq <= 30; seq++)
+        {
+            receive(checked, seq);
+        }
+        checked.onSelfDrop(schedule.windowEndNs());
+        checked.onDisconnected(schedule.windowEndNs());
+        checked.finish(schedule.windowEndNs() + S);
+
+        assertEquals(1, stats.get(LoopStats.NOT_BACK));
+        assertEquals(1, stats.get(LoopStats.CHECK_FAILED));
+    }
+
+    @Test
+    void shouldResumeFirstRequestAfterStartMarkerAndLaterAfterTheLastEventReceived()
+    {
+        final SubscriberStream checked = checkedStream();
+        assertEquals("41", checked.resumeFrom());
+        assertFalse(checked.canDrop(), "not connected");
+        checked.onConnected(schedule.originNs());
+        assertFalse(checked.canDrop(), "no event to resume after");
+        feed(checked, "id: 77\ndata: x\n\n");
+
+        assertEquals("77", checked.resumeFrom());
+        assertTrue(checked.canDrop());
+    }
+
+    private SubscriberStream checkedStream()
+    {
+        return new SubscriberStream(7, 0, stats, schedule, true, DropPolicy.NONE, "41", true);
+    }
+
+    private void feed(final SubscriberStream stream, final String text)
+    {
+        final ByteBuf bytes = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        try
+        {
+            stream.parser().feed(bytes, 0, bytes.readableBytes(), schedule.windowStartNs());
+        }
+        finally
+        {
+            bytes.release();
+        }
     }
 
     private void assertLossAndOrder(
