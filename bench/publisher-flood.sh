@@ -5,7 +5,8 @@
 # it was found). Reports, per run:
 # - the publisher: events planned, sent, acknowledged, failed, and its largest lag behind schedule
 #   (back-pressure shows as sent < planned and a growing lag, never as a failure);
-# - the subscribers: expected vs delivered, gaps, duplicates, disconnects;
+# - the subscribers: expected vs delivered, gaps (unexplained), gaps right after a broker reset (the
+#   stream was evicted and history no longer reached back: accounted for), resets, duplicates, disconnects;
 # - the broker's own counters at shutdown (evictions by reason);
 # - heap, heap after GC, direct memory and RSS, sampled every second (bench/MemorySampler.java):
 #   maximum and slope.
@@ -62,7 +63,8 @@ run() {
     counters="$(grep '^broker stopped:' "$dir/broker.log" | sed 's/^broker stopped: //')"
     echo "| ${factor}× | $rate | $(json_number "$s" planned) | $(json_number "$s" sent) | $(json_number "$s" acked) |" \
         "$(json_number "$s" publishFailed) | $(json_number "$s" publishAbandoned) | $(awk "BEGIN { printf \"%.1f\", $(json_number "$s" maxPublishLagNs) / 1e9 }") |" \
-        "$(json_number "$s" expected) | $(json_number "$s" delivered) | $(json_number "$s" gaps) | $(json_number "$s" duplicates) |" \
+        "$(json_number "$s" expected) | $(json_number "$s" delivered) | $(json_number "$s" gaps) |" \
+        "$(json_number "$s" gapsAfterReset) / $(json_number "$s" resets) | $(json_number "$s" duplicates) |" \
         "$(json_number "$s" disconnects) | $(json_number "$s" p99) |" \
         "$(grep '^# max' "$dir/memory.txt" | sed 's/# max MiB: //') | $(grep '^# slope' "$dir/memory.txt" | sed 's/# slope MiB\/min: //') |" \
         "$counters |" | tee -a "$OUT/summary.md"
@@ -72,8 +74,8 @@ run() {
     echo "SUBSCRIBERS=$SUBSCRIBERS CAPACITY=$CAPACITY RUN_SECONDS=$RUN_SECONDS PAYLOAD_BYTES=$PAYLOAD_BYTES, $(nproc) CPUs," \
         "$(java -version 2>&1 | head -1), commit $(git -C "$ROOT" rev-parse --short HEAD)"
     echo
-    echo "| load | rate ev/s | planned | sent | acked | failed | held back at end | max lag s | expected | delivered | gaps | dups | disconnects | p99 µs | max MiB | slope MiB/min | broker counters |"
-    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    echo "| load | rate ev/s | planned | sent | acked | failed | held back at end | max lag s | expected | delivered | gaps | gaps after reset / resets | dups | disconnects | p99 µs | max MiB | slope MiB/min | broker counters |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } | tee "$OUT/summary.md"
 for factor in $FACTORS; do
     run "$factor"

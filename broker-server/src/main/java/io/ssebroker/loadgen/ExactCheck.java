@@ -101,7 +101,7 @@ final class ExactCheck
         }
     }
 
-    private static boolean isReset(final SseParser parser)
+    static boolean isReset(final SseParser parser)
     {
         if (RESET_EVENT_TYPE.length != parser.eventTypeLength())
         {

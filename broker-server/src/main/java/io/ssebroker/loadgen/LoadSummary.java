@@ -33,6 +33,7 @@ final class LoadSummary
     static final String DELIVERED = "delivered";
     static final String EXPECTED = "expected";
     static final String GAPS = "gaps";
+    static final String GAPS_AFTER_RESET = "gapsAfterReset";
     static final String DUPLICATES = "duplicates";
     static final String REORDERED = "reordered";
     static final String MISSING_AT_END = "missingAtEnd";
@@ -65,7 +66,8 @@ final class LoadSummary
         SUBSCRIBERS, CONNECTED, RECEIVED, DELIVERED, EXPECTED, GAPS, DUPLICATES, REORDERED, MISSING_AT_END, OTHER_EVENTS, CONNECT_ERRORS,
         DISCONNECTS, RECONNECTS, PLANNED, SENT, ACKED, PUBLISH_FAILED, PUBLISH_ABANDONED, MAX_PUBLISH_LAG_NS,
         SELF_DROPS, DROPS_NOT_MADE, NOT_BACK, RESETS, LAST_DROP_NS, LAST_BACK_NS,
-        CHECKED, CHECK_FAILED, UNION_MISSING, UNION_DUPLICATES, UNION_OUTSIDE, NEVER_CONNECTED, LATE_DROPS };
+        CHECKED, CHECK_FAILED, UNION_MISSING, UNION_DUPLICATES, UNION_OUTSIDE, NEVER_CONNECTED, LATE_DROPS,
+        GAPS_AFTER_RESET };
 
     private final Map<String, Long> counters = new LinkedHashMap<>();
     private final Histogram histogram = new Histogram(LoopStats.HIGHEST_LATENCY_US, LoopStats.SIGNIFICANT_DIGITS);
@@ -348,14 +350,15 @@ final class LoadSummary
             "published: planned %d, sent %d, acked %d, failed %d, held back past the end %d, max publish lag %.1f ms%n" +
             "delivered in window %d of %d expected: ratio %.6f, %.1f events/s; received in all %d%n" +
             "received while the window was open, whatever the send time: %.1f events/s%n" +
-            "gaps %d, duplicates %d, reordered %d, missing at end %d, other events %d%n" +
+            "gaps %d (and %d right after a reset, %d resets), duplicates %d, reordered %d, missing at end %d, other events %d%n" +
             "latency us: p50 %d  p90 %d  p99 %d  p99.9 %d  max %d  (n=%d)",
             counter(SUBSCRIBERS), counter(CONNECTED), counter(CONNECT_ERRORS), counter(DISCONNECTS), counter(RECONNECTS),
             counter(PLANNED), counter(SENT), counter(ACKED), counter(PUBLISH_FAILED), counter(PUBLISH_ABANDONED),
             counter(MAX_PUBLISH_LAG_NS) / 1e6,
             counter(DELIVERED), counter(EXPECTED), deliveryRatio(), deliveredPerSecond(windowSeconds), counter(RECEIVED),
             receivedPerSecondInWindow,
-            counter(GAPS), counter(DUPLICATES), counter(REORDERED), counter(MISSING_AT_END), counter(OTHER_EVENTS),
+            counter(GAPS), counter(GAPS_AFTER_RESET), counter(RESETS), counter(DUPLICATES), counter(REORDERED),
+            counter(MISSING_AT_END), counter(OTHER_EVENTS),
             histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90), histogram.getValueAtPercentile(99),
             histogram.getValueAtPercentile(99.9), histogram.getMaxValue(), histogram.getTotalCount()) +
             stormText();

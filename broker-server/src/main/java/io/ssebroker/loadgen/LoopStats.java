@@ -62,7 +62,12 @@ final class LoopStats
     static final int DROPS_LEFT = 24;
     /** Self-drops made after publishing ended: they had waited for the stream to come back from the one before. */
     static final int LATE_DROPS = 25;
-    static final int COUNTERS = 26;
+    /**
+     * Sequences skipped right after a {@code reset}: the broker said the stream's history no longer reached
+     * back (it had been evicted or away too long), so these are accounted for, unlike {@link #GAPS}.
+     */
+    static final int GAPS_AFTER_RESET = 26;
+    static final int COUNTERS = 27;
 
     /** Failed checks described one by one, at most this many per loop. */
     static final int MAX_FAILURES_DESCRIBED = 10;

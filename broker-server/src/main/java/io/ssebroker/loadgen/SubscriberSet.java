@@ -227,6 +227,7 @@ final class SubscriberSet
             .counter(LoadSummary.DELIVERED, sum(LoopStats.DELIVERED))
             .counter(LoadSummary.EXPECTED, sum(LoopStats.EXPECTED))
             .counter(LoadSummary.GAPS, sum(LoopStats.GAPS))
+            .counter(LoadSummary.GAPS_AFTER_RESET, sum(LoopStats.GAPS_AFTER_RESET))
             .counter(LoadSummary.DUPLICATES, sum(LoopStats.DUPLICATES))
             .counter(LoadSummary.REORDERED, sum(LoopStats.REORDERED))
             .counter(LoadSummary.MISSING_AT_END, sum(LoopStats.MISSING_AT_END))

@@ -50,6 +50,8 @@ final class SubscriberStream implements SseParser.EventHandler
     private final long dropDeadlineNs;
     /** {@code Last-Event-ID} of the first request, before any event was received; null for none. */
     private final String startAfterId;
+    /** A {@code reset} arrived and no event of ours since. */
+    private boolean afterReset;
     /** Null unless the exact check is on. */
     private final ExactCheck check;
 
@@ -323,7 +325,22 @@ final class SubscriberStream implements SseParser.EventHandler
             {
                 check.onOtherEvent(parser);
             }
+            else if (ExactCheck.isReset(parser))
+            {
+                stats.increment(LoopStats.RESETS);
+            }
+            afterReset |= ExactCheck.isReset(parser);
             return;
+        }
+        if (afterReset)
+        {
+            // What the reset announced: the sequences between the last one received and this one are gone
+            // from history. They are written off at once, apart from unexplained gaps.
+            afterReset = false;
+            if (0 != nextSeq && seq > nextSeq)
+            {
+                writeOffBelow(seq, LoopStats.GAPS_AFTER_RESET);
+            }
         }
         if (null != check)
         {

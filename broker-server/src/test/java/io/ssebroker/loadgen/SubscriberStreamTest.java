@@ -31,6 +31,33 @@ class SubscriberStreamTest
     }
 
     @Test
+    void shouldAccountSequencesSkippedAfterAResetApartFromGaps()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11, 12);
+        feed(stream, "event: reset\ndata: {\"reason\":\"history-truncated\"}\n\n");
+        receive(20, 21);
+        receive(23);
+        stream.finish(schedule.windowEndNs());
+
+        assertEquals(7, stats.get(LoopStats.GAPS_AFTER_RESET), "13..19 skipped, as the reset said");
+        assertEquals(1, stats.get(LoopStats.RESETS));
+        assertLossAndOrder(0, 0, 0, 1, 5);
+    }
+
+    @Test
+    void shouldCountAHoleWithoutAResetAsAGap()
+    {
+        stream.onConnected(schedule.originNs());
+        receive(11);
+        receive(11 + SubscriberStream.REORDER_WINDOW + 2);
+        stream.finish(schedule.windowEndNs());
+
+        assertEquals(0, stats.get(LoopStats.GAPS_AFTER_RESET));
+        assertTrue(stats.get(LoopStats.GAPS) > 0);
+    }
+
+    @Test
     void shouldCountReorderedEventsWithoutCallingThemGapsOrDuplicates()
     {
         stream.onConnected(schedule.originNs());
