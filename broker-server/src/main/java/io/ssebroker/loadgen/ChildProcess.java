@@ -233,7 +233,18 @@ final class ChildProcess
         "received", "delivered", "expected", "gaps", "duplicates", "otherEvents", "connected", "connectErrors",
         "disconnects", "reconnects", "reordered", "missingAtEnd", "selfDrops", "dropsNotMade", "notBack", "resets",
         "checked", "checkFailed", "unionMissing", "unionDuplicates", "unionOutside", "neverConnected", "down",
-        "settled", "dropsLeft", "lateDrops" };
+        "settled", "dropsLeft", "lateDrops", "gapsAfterReset" };
+
+    static
+    {
+        // One name per LoopStats counter, in its order: a counter added there without a name here would only
+        // show as a child that dies on its first progress line.
+        if (COUNTER_NAMES.length != LoopStats.COUNTERS)
+        {
+            throw new IllegalStateException(
+                COUNTER_NAMES.length + " progress counter names for " + LoopStats.COUNTERS + " LoopStats counters");
+        }
+    }
 
     private static int counterIndex(final String name)
     {
