@@ -2,10 +2,10 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * request handler with {@link SseStreamHandler}, which writes pre-encoded chunks directly. Nothing
  * of HTTP/2 is built for a connection that does not ask for it.
  */
-public final class HttpServerInitializer extends ChannelInitializer<SocketChannel>
+public final class HttpServerInitializer extends ChannelInitializer<Channel>
 {
     /**
      * Request lines up to 16 KiB: a stream on 256 topics with names of 40 characters needs about
@@ -65,7 +65,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     }
 
     @Override
-    protected void initChannel(final SocketChannel ch)
+    protected void initChannel(final Channel ch)
     {
         if (!broker.connectionLimits().admit(ch, TOO_MANY_CONNECTIONS))
         {
