@@ -37,16 +37,21 @@ public final class LocalConnection implements AutoCloseable
 
     /**
      * Writes {@code bytes} in pieces of {@code pieceBytes} (all at once when 0), each flushed on its
-     * own, so the broker reads them as separate reads.
+     * own, so the broker reads them as separate reads. The writes run as one task on the
+     * connection's loop, which is the broker's: once a later task on that loop has run, the broker
+     * has read them all, unless it stopped reading. The array must not change until then.
      */
     public LocalConnection write(final byte[] bytes, final int offset, final int length, final int pieceBytes)
     {
         final int piece = pieceBytes <= 0 ? Math.max(1, length) : pieceBytes;
-        for (int i = 0; i < length; i += piece)
+        channel.eventLoop().execute(() ->
         {
-            final int n = Math.min(piece, length - i);
-            channel.writeAndFlush(Unpooled.copiedBuffer(bytes, offset + i, n), channel.voidPromise());
-        }
+            for (int i = 0; i < length; i += piece)
+            {
+                final int n = Math.min(piece, length - i);
+                channel.writeAndFlush(Unpooled.copiedBuffer(bytes, offset + i, n), channel.voidPromise());
+            }
+        });
         return this;
     }
 
