@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.LongSupplier;
 
@@ -63,6 +64,7 @@ class HttpFuzzTest
     static final BrokerExtension broker = BrokerExtension.with(FuzzInputs::smallLimits);
 
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(5);
+    private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private static LocalPorts ports;
@@ -112,10 +114,11 @@ class HttpFuzzTest
         {
             connection.write(request, pieceBytes);
             long requests;
-            do
+            while (true)
             {
                 // Everything written has been read, unless the broker stopped reading until earlier
-                // answers are out; then it takes more as publish answers arrive.
+                // answers are out; then it takes more as publish answers arrive, so the count is read
+                // on each arrival, and once more after the loop has run what was queued behind.
                 ports.barrier();
                 if (!connection.await((bytes, length, closed) -> closed || http2 || settled(bytes, length, requestsNow),
                     ANSWER_TIMEOUT))
@@ -123,10 +126,15 @@ class HttpFuzzTest
                     fail("no answer within " + ANSWER_TIMEOUT.toMillis() + " ms to " + FuzzInputs.describe(request) + ": " +
                         requestsNow.getAsLong() + " request(s) taken; received " + FuzzInputs.describe(connection.bytes()));
                 }
-                requests = requestsNow.getAsLong();
                 ports.barrier();
+                requests = requestsNow.getAsLong();
+                final long requestsThen = requests;
+                if (connection.await((bytes, length, closed) -> closed || http2 || settled(bytes, length, () -> requestsThen),
+                    Duration.ZERO))
+                {
+                    break;
+                }
             }
-            while (requests != requestsNow.getAsLong());
 
             if (!http2)
             {
@@ -196,7 +204,7 @@ class HttpFuzzTest
     {
         if (0 == mode)
         {
-            return java.util.Arrays.copyOfRange(input, start, input.length);
+            return Arrays.copyOfRange(input, start, input.length);
         }
         final ByteArrayOutputStream out = new ByteArrayOutputStream(input.length + 64);
         final byte[] request = normalised(input, start, 2 == mode);
@@ -259,8 +267,6 @@ class HttpFuzzTest
         }
         return out.toByteArray();
     }
-
-    private static final byte[] CRLF = {'\r', '\n'};
 
     private static boolean startsWithPreface(final byte[] request)
     {

@@ -103,10 +103,11 @@ class IngestFuzzTest
             final LongSupplier fatalNow = () -> counters.get(Counter.INGEST_PROTOCOL_ERRORS) - fatalBefore;
             long numbered;
             long fatal;
-            do
+            while (true)
             {
                 // Everything written has been read, unless the broker stopped reading (back pressure):
-                // then more is numbered as acknowledgements arrive, and the count is read on each arrival.
+                // then more is numbered as acknowledgements arrive or the ring drains, so the count is
+                // read on each arrival, and once more after the loop has run what was queued behind.
                 ports.barrier();
                 if (!connection.await((bytes, length, closed) -> settled(bytes, length, closed, numberedNow, fatalNow),
                     ANSWER_TIMEOUT))
@@ -115,11 +116,17 @@ class IngestFuzzTest
                         ": " + numberedNow.getAsLong() + " publish frame(s) numbered, " + fatalNow.getAsLong() +
                         " connection error(s); received " + FuzzInputs.describe(connection.bytes()));
                 }
+                ports.barrier();
                 numbered = numberedNow.getAsLong();
                 fatal = fatalNow.getAsLong();
-                ports.barrier();
+                final long numberedThen = numbered;
+                final long fatalThen = fatal;
+                if (connection.await((bytes, length, closed) ->
+                    settled(bytes, length, closed, () -> numberedThen, () -> fatalThen), Duration.ZERO))
+                {
+                    break;
+                }
             }
-            while (numbered != numberedNow.getAsLong() || fatal != fatalNow.getAsLong());
 
             final byte[] received = connection.bytes();
             final IngestAnswers answers = IngestAnswers.parse(received, received.length, broker.epochId());

@@ -1,6 +1,14 @@
 package io.ssebroker.server.testing;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -67,16 +75,16 @@ public final class FuzzRun implements AutoCloseable
     }
 
     /**
-     * Runs one input through {@code target}, then {@link #afterInput}. A failure is also written,
-     * with the input, to {@code target/fuzz/<target>-finding.txt} and to the process's own stderr:
-     * in fuzzing mode the JUnit result of a finding did not reach surefire here ("No tests were
-     * executed"), so this is where its cause is read.
+     * Runs one input through {@code exchange}, then {@link #afterInput}. A failure is also written,
+     * with the input, to {@code target/fuzz/<target>-finding.txt} and to the process's own stderr
+     * (libFuzzer's output goes there too), where a build log shows it whatever surefire makes of the
+     * finding: one raised outside the test's frames once reached surefire as no result at all.
      */
-    public void check(final byte[] input, final Target target) throws IOException
+    public void check(final byte[] input, final Target exchange) throws IOException
     {
         try
         {
-            target.exchange(input);
+            exchange.exchange(input);
             afterInput(FuzzInputs.describe(input));
         }
         catch (final Throwable failure)
@@ -88,21 +96,21 @@ public final class FuzzRun implements AutoCloseable
 
     private void report(final byte[] input, final Throwable failure)
     {
-        final java.io.StringWriter text = new java.io.StringWriter();
-        final java.io.PrintWriter out = new java.io.PrintWriter(text);
+        final StringWriter text = new StringWriter();
+        final PrintWriter out = new PrintWriter(text);
         out.println("fuzz " + target + " finding after " + inputs + " inputs; input (base64): " +
-            java.util.Base64.getEncoder().encodeToString(input));
+            Base64.getEncoder().encodeToString(input));
         failure.printStackTrace(out);
         out.flush();
-        final byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         try
         {
-            final java.io.FileOutputStream stderr = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+            final FileOutputStream stderr = new FileOutputStream(FileDescriptor.err);
             stderr.write(bytes);
             stderr.flush();
-            final java.nio.file.Path file = java.nio.file.Path.of("target", "fuzz", target + "-finding.txt");
-            java.nio.file.Files.createDirectories(file.getParent());
-            java.nio.file.Files.write(file, bytes);
+            final Path file = Path.of("target", "fuzz", target + "-finding.txt");
+            Files.createDirectories(file.getParent());
+            Files.write(file, bytes);
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -1,5 +1,6 @@
 package io.ssebroker.server.testing;
 
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -192,7 +193,7 @@ public final class LocalConnection implements AutoCloseable
         {
             // Pieces still being written when the broker closes fail to be written: that is the
             // broker's answer, not a failure of this end.
-            if (!(cause instanceof java.nio.channels.ClosedChannelException))
+            if (!(cause instanceof ClosedChannelException))
             {
                 synchronized (this)
                 {

@@ -1,5 +1,7 @@
 package io.ssebroker.server.testing;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -77,8 +79,8 @@ public final class WarningLog implements AutoCloseable
                 .append(record.getMessage()).append('\n');
             if (null != record.getThrown())
             {
-                final java.io.StringWriter trace = new java.io.StringWriter();
-                record.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                final StringWriter trace = new StringWriter();
+                record.getThrown().printStackTrace(new PrintWriter(trace));
                 text.append(trace).append('\n');
             }
         }
