@@ -14,15 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 import com.code_intelligence.jazzer.api.BugDetectors;
 import com.code_intelligence.jazzer.api.SilentCloseable;
-import io.ssebroker.metrics.Counter;
 import io.ssebroker.test.LeakDetectionExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * What every fuzz target checks besides its own answers, and how often: after each input, that no
- * handler exception was counted and nothing was logged at {@code WARNING}; every {@link
+ * What every fuzz target checks besides its own answers, and how often: after each input, that
+ * nothing was logged at {@code WARNING} (where every unexpected exception that reaches a handler
+ * goes, and Netty's own reports); every {@link
  * #PROBE_EVERY} inputs, that the broker still serves over its real sockets ({@link ServingProbe}: a
  * stream opened before the first input receives an HTTP and an ingest publish); every {@link
  * #LEAK_CHECK_EVERY} inputs, that Netty's paranoid leak detector reported nothing. Prints the rate
@@ -41,22 +41,18 @@ public final class FuzzRun implements AutoCloseable
     private static final long REPORT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
 
     private final String target;
-    private final BrokerExtension broker;
     private final ServingProbe probe;
     private final WarningLog warnings;
     private final long startNs = System.nanoTime();
     private long inputs;
     private long probes;
     private long nextReportNs = startNs + REPORT_INTERVAL_NS;
-    private long handlerExceptions;
 
-    private FuzzRun(final String target, final BrokerExtension broker, final ServingProbe probe, final WarningLog warnings)
+    private FuzzRun(final String target, final ServingProbe probe, final WarningLog warnings)
     {
         this.target = target;
-        this.broker = broker;
         this.probe = probe;
         this.warnings = warnings;
-        this.handlerExceptions = broker.counters().get(Counter.HANDLER_EXCEPTIONS);
     }
 
     /**
@@ -64,7 +60,7 @@ public final class FuzzRun implements AutoCloseable
      */
     public static FuzzRun start(final String target, final BrokerExtension broker) throws IOException
     {
-        return new FuzzRun(target, broker, ServingProbe.open(broker.httpPort(), broker.ingestPort()), WarningLog.install());
+        return new FuzzRun(target, ServingProbe.open(broker.httpPort(), broker.ingestPort()), WarningLog.install());
     }
 
     /** One input's exchange with the broker and its checks. */
@@ -126,11 +122,14 @@ public final class FuzzRun implements AutoCloseable
     public void afterInput(final Object input) throws IOException
     {
         inputs++;
-        final long exceptions = broker.counters().get(Counter.HANDLER_EXCEPTIONS);
+        // Every exception that reaches a handler is logged at WARNING (ConnectionErrors) unless it is
+        // an I/O error, which an in-memory connection has none of but a closed peer's
+        // ClosedChannelException: so the handler_exceptions counter, which also counts the probe's
+        // sockets being reset, is not a check; the log is.
         final String logged = warnings.drain();
-        if (exceptions != handlerExceptions || !logged.isEmpty())
+        if (!logged.isEmpty())
         {
-            fail("input " + input + ": " + (exceptions - handlerExceptions) + " handler exception(s), logged:\n" + logged);
+            fail("input " + input + ": logged:\n" + logged);
         }
         if (0 == inputs % PROBE_EVERY)
         {
