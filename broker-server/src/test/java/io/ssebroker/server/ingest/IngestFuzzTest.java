@@ -103,11 +103,12 @@ class IngestFuzzTest
             final LongSupplier fatalNow = () -> counters.get(Counter.INGEST_PROTOCOL_ERRORS) - fatalBefore;
             long numbered;
             long fatal;
+            LocalConnection.Snapshot snapshot;
             while (true)
             {
                 // Everything written has been read, unless the broker stopped reading (back pressure):
                 // then more is numbered as acknowledgements arrive or the ring drains, so the count is
-                // read on each arrival, and once more after the loop has run what was queued behind.
+                // read on each arrival. What is checked is a snapshot taken between two equal counts.
                 ports.barrier();
                 if (!connection.await((bytes, length, closed) -> settled(bytes, length, closed, numberedNow, fatalNow),
                     ANSWER_TIMEOUT))
@@ -119,23 +120,23 @@ class IngestFuzzTest
                 ports.barrier();
                 numbered = numberedNow.getAsLong();
                 fatal = fatalNow.getAsLong();
-                final long numberedThen = numbered;
-                final long fatalThen = fatal;
-                if (connection.await((bytes, length, closed) ->
-                    settled(bytes, length, closed, () -> numberedThen, () -> fatalThen), Duration.ZERO))
+                snapshot = connection.snapshot();
+                if (numbered == numberedNow.getAsLong() && fatal == fatalNow.getAsLong() && (snapshot.closed() ||
+                    0 == fatal && IngestAnswers.parse(snapshot.bytes(), snapshot.bytes().length, broker.epochId())
+                        .answersExactly(numbered)))
                 {
                     break;
                 }
             }
 
-            final byte[] received = connection.bytes();
+            final byte[] received = snapshot.bytes();
             final IngestAnswers answers = IngestAnswers.parse(received, received.length, broker.epochId());
             final String what = FuzzInputs.describe(input) + " answered " + FuzzInputs.describe(received);
             assertNull(answers.problem(), what);
             assertTrue(answers.answersExactly(numbered),
                 what + ": frames answered " + answers.answered() + ", numbered 1.." + numbered);
             assertEquals(fatal > 0, 0 != answers.fatalCode(), what + ": connection-level ERROR iff one was counted");
-            assertEquals(fatal > 0, connection.isClosed(), what + ": closed iff a connection-level ERROR was sent");
+            assertEquals(fatal > 0, snapshot.closed(), what + ": closed iff a connection-level ERROR was sent");
             assertTrue(fatal <= 1, what + ": one connection-level error at most");
             if (0 != prefix && 0 == answers.fatalCode())
             {

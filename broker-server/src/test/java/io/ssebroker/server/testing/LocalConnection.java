@@ -93,6 +93,23 @@ public final class LocalConnection implements AutoCloseable
     }
 
     /**
+     * @return the bytes received so far (at most the first MiB) and whether the broker had closed,
+     *         read together.
+     */
+    public Snapshot snapshot()
+    {
+        synchronized (received)
+        {
+            return new Snapshot(Arrays.copyOf(received.bytes, received.length), received.closed);
+        }
+    }
+
+    /** What had arrived at one moment, and whether the broker had closed by then. */
+    public record Snapshot(byte[] bytes, boolean closed)
+    {
+    }
+
+    /**
      * @return a copy of the bytes received so far (at most the first MiB).
      */
     public byte[] bytes()
