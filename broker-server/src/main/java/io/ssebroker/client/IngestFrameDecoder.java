@@ -144,8 +144,10 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
 
             case TYPE_WELCOME:
             {
-                // Version 2 appends lastPublisherSeq and the deduplication window.
-                final boolean v2 = IngestFrameDescriptor.VERSION_2 == in.getUnsignedByte(bodyIndex);
+                // Version 2 appends lastPublisherSeq and the deduplication window. The version byte
+                // is read only when the body has one: an empty body read the next frame's first
+                // byte, or past the input with an IndexOutOfBoundsException (found by fuzzing).
+                final boolean v2 = bodyLength > 0 && IngestFrameDescriptor.VERSION_2 == in.getUnsignedByte(bodyIndex);
                 expectBodyLength(type, bodyLength, v2 ? IngestFrameDescriptor.WELCOME_V2_BODY_BYTES : WELCOME_BODY_BYTES);
                 handler.onWelcome(
                     in.getUnsignedByte(bodyIndex),

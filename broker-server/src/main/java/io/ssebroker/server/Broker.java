@@ -387,6 +387,15 @@ public final class Broker implements AutoCloseable
         return fanOuts.get(loop);
     }
 
+    /**
+     * @return the worker event loops, whose fan-outs serve the subscribers of the channels registered
+     *         on them; tests attach in-memory channels here to drive the real pipelines.
+     */
+    public EventLoopGroup eventLoops()
+    {
+        return workerGroup;
+    }
+
     public ChannelGroup ingestChannels()
     {
         return ingestChannels;

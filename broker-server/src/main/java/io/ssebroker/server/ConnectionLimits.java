@@ -2,11 +2,12 @@ package io.ssebroker.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.Channel;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,9 +45,11 @@ public final class ConnectionLimits
      * @param refusal bytes to write before closing a refused connection, or null to close at once.
      * @return true when admitted; false when it was refused and is being closed.
      */
-    public boolean admit(final SocketChannel channel, final byte[] refusal)
+    public boolean admit(final Channel channel, final byte[] refusal)
     {
-        final InetAddress address = null == channel.remoteAddress() ? null : channel.remoteAddress().getAddress();
+        // Only IP connections have a source address to cap; an in-memory channel counts in the total.
+        final InetAddress address = channel.remoteAddress() instanceof InetSocketAddress ?
+            ((InetSocketAddress)channel.remoteAddress()).getAddress() : null;
         if (total.incrementAndGet() > maxTotal && maxTotal > 0)
         {
             total.decrementAndGet();
@@ -90,7 +93,7 @@ public final class ConnectionLimits
         }
     }
 
-    private void refuse(final SocketChannel channel, final byte[] refusal, final Counter reason)
+    private void refuse(final Channel channel, final byte[] refusal, final Counter reason)
     {
         counters.increment(reason);
         if (null == refusal)

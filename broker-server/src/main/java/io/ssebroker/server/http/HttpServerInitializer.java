@@ -2,11 +2,14 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -33,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * request handler with {@link SseStreamHandler}, which writes pre-encoded chunks directly. Nothing
  * of HTTP/2 is built for a connection that does not ask for it.
  */
-public final class HttpServerInitializer extends ChannelInitializer<SocketChannel>
+public final class HttpServerInitializer extends ChannelInitializer<Channel>
 {
     /**
      * Request lines up to 16 KiB: a stream on 256 topics with names of 40 characters needs about
@@ -65,7 +68,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     }
 
     @Override
-    protected void initChannel(final SocketChannel ch)
+    protected void initChannel(final Channel ch)
     {
         if (!broker.connectionLimits().admit(ch, TOO_MANY_CONNECTIONS))
         {
@@ -86,8 +89,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         String last = CODEC;
         if (upgrade)
         {
-            pipeline.addAfter(CODEC, UPGRADE, new HttpServerUpgradeHandler(codec, this::upgradeCodec,
-                MAX_UPGRADE_REQUEST_BYTES));
+            pipeline.addAfter(CODEC, UPGRADE, new BodilessUpgradeHandler(codec));
             last = UPGRADE;
         }
         pipeline.addAfter(last, REQUESTS, new HttpRequestHandler(broker, responses));
@@ -108,6 +110,33 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
             return new Http2ServerUpgradeCodec(HTTP2, Http2BrokerHandler.create(broker, responses));
         }
         return null;
+    }
+
+    /**
+     * Upgrades to h2c only a request without a body and without {@code Expect}, and serves any other
+     * over HTTP/1.1 as if it had not asked (a server may ignore {@code Upgrade}, RFC 9110 7.8). To
+     * upgrade, Netty's handler first collects the request whole, and that aggregator answers by itself
+     * an expectation it cannot meet (417) or a declared body over its limit (413): bare statuses with
+     * no reason, no counter and no CORS, which the broker does not document (found by fuzzing the HTTP
+     * port). h2c clients (curl, nghttp) upgrade with a bodiless request, so they are not affected.
+     */
+    private final class BodilessUpgradeHandler extends HttpServerUpgradeHandler
+    {
+        BodilessUpgradeHandler(final HttpServerCodec codec)
+        {
+            super(codec, HttpServerInitializer.this::upgradeCodec, MAX_UPGRADE_REQUEST_BYTES);
+        }
+
+        @Override
+        protected boolean shouldHandleUpgradeRequest(final HttpRequest request)
+        {
+            final HttpHeaders headers = request.headers();
+            return request.decoderResult().isSuccess() &&
+                !headers.contains(HttpHeaderNames.EXPECT) &&
+                !headers.contains(HttpHeaderNames.TRANSFER_ENCODING) &&
+                (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) ||
+                    "0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim()));
+        }
     }
 
     /**

@@ -569,7 +569,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         writeAcks();
         if (STATE_FAILING == state)
         {
-            if (allOfferedSequenced())
+            if (allAnswered())
             {
                 sendFatalError();
             }
@@ -711,7 +711,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         if (STATE_OPEN == state)
         {
             writeAcks();
-            if (!allOfferedSequenced())
+            if (!allAnswered())
             {
                 state = STATE_FAILING;
                 flushIfNeeded();
@@ -729,9 +729,17 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         sendFatalError();
     }
 
-    private boolean allOfferedSequenced()
+    /**
+     * @return true when every numbered publish has its answer written ({@link #writeAcks} just ran):
+     *         an ACK, or its ERROR for a rejected one.
+     */
+    private boolean allAnswered()
     {
-        return session.sequenced() >= session.peekSequence() - 1;
+        // The loop's own count of what it answered, not the sequencer's progress: that may have moved
+        // on since writeAcks() read it, and an ERROR sent on that basis left the publishes it moved
+        // over taken but never acknowledged. Nor does the sequencer count a rejected publish, so
+        // after one it never reached the last number, and the error waited for the timer.
+        return session.isIdle();
     }
 
     private void sendFatalError()

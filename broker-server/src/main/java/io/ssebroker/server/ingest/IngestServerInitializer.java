@@ -1,7 +1,7 @@
 package io.ssebroker.server.ingest;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
 import io.ssebroker.server.Broker;
 
 import java.nio.ByteBuffer;
@@ -17,7 +17,7 @@ import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
  * Pipeline of an ingest connection: a single {@link IngestConnectionHandler} that frames, decodes,
  * validates and hands publishes to the ingest ring.
  */
-public final class IngestServerInitializer extends ChannelInitializer<SocketChannel>
+public final class IngestServerInitializer extends ChannelInitializer<Channel>
 {
     private final Broker broker;
 
@@ -40,7 +40,7 @@ public final class IngestServerInitializer extends ChannelInitializer<SocketChan
     }
 
     @Override
-    protected void initChannel(final SocketChannel ch)
+    protected void initChannel(final Channel ch)
     {
         if (!broker.connectionLimits().admit(ch, TOO_MANY_CONNECTIONS))
         {
