@@ -224,33 +224,16 @@ final class ChildProcess
         final StringBuilder line = new StringBuilder(PROGRESS_PREFIX);
         for (int counter = 0; counter < LoopStats.COUNTERS; counter++)
         {
-            line.append(COUNTER_NAMES[counter]).append('=').append(stats.sum(counter)).append(' ');
+            line.append(LoopStats.NAMES[counter]).append('=').append(stats.sum(counter)).append(' ');
         }
         return line.append("histogram=").append(LoadSummary.encodeHistogram(interval)).toString();
     }
 
-    private static final String[] COUNTER_NAMES = {
-        "received", "delivered", "expected", "gaps", "duplicates", "otherEvents", "connected", "connectErrors",
-        "disconnects", "reconnects", "reordered", "missingAtEnd", "selfDrops", "dropsNotMade", "notBack", "resets",
-        "checked", "checkFailed", "unionMissing", "unionDuplicates", "unionOutside", "neverConnected", "down",
-        "settled", "dropsLeft", "lateDrops", "gapsAfterReset" };
-
-    static
-    {
-        // One name per LoopStats counter, in its order: a counter added there without a name here would only
-        // show as a child that dies on its first progress line.
-        if (COUNTER_NAMES.length != LoopStats.COUNTERS)
-        {
-            throw new IllegalStateException(
-                COUNTER_NAMES.length + " progress counter names for " + LoopStats.COUNTERS + " LoopStats counters");
-        }
-    }
-
     private static int counterIndex(final String name)
     {
-        for (int i = 0; i < COUNTER_NAMES.length; i++)
+        for (int i = 0; i < LoopStats.NAMES.length; i++)
         {
-            if (COUNTER_NAMES[i].equals(name))
+            if (LoopStats.NAMES[i].equals(name))
             {
                 return i;
             }

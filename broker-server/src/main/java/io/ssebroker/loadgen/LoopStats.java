@@ -69,6 +69,21 @@ final class LoopStats
     static final int GAPS_AFTER_RESET = 26;
     static final int COUNTERS = 27;
 
+    /** Each counter's name in a child's progress line, in index order. */
+    static final String[] NAMES = {
+        "received", "delivered", "expected", "gaps", "duplicates", "otherEvents", "connected", "connectErrors",
+        "disconnects", "reconnects", "reordered", "missingAtEnd", "selfDrops", "dropsNotMade", "notBack", "resets",
+        "checked", "checkFailed", "unionMissing", "unionDuplicates", "unionOutside", "neverConnected", "down",
+        "settled", "dropsLeft", "lateDrops", "gapsAfterReset" };
+
+    static
+    {
+        if (NAMES.length != COUNTERS)
+        {
+            throw new IllegalStateException(NAMES.length + " counter names for " + COUNTERS + " counters");
+        }
+    }
+
     /** Failed checks described one by one, at most this many per loop. */
     static final int MAX_FAILURES_DESCRIBED = 10;
 

@@ -321,15 +321,16 @@ final class SubscriberStream implements SseParser.EventHandler
         {
             // Not ours: a broker control event such as a reset, or a foreign publisher's message.
             stats.increment(LoopStats.OTHER_EVENTS);
+            final boolean reset = ExactCheck.isReset(parser);
             if (null != check)
             {
                 check.onOtherEvent(parser);
             }
-            else if (ExactCheck.isReset(parser))
+            else if (reset)
             {
                 stats.increment(LoopStats.RESETS);
             }
-            afterReset |= ExactCheck.isReset(parser);
+            afterReset |= reset;
             return;
         }
         if (afterReset)

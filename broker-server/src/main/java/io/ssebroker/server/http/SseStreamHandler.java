@@ -63,7 +63,6 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     private ByteBuf runSlab;
     private long runEndAddress;
     private int runBytes;
-    private int runFrames;
 
     /**
      * @param unchunked true for HTTP/1.0 clients: frames are sent without their chunk framing, which
@@ -121,7 +120,6 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
                 final int length = frame.readableBytes();
                 runBytes += length;
                 runEndAddress += length;
-                runFrames++;
                 frame.release();
                 return;
             }
@@ -134,7 +132,6 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
             runSlab = slab;
             runBytes = frame.readableBytes();
             runEndAddress = frame.memoryAddress() + frame.readerIndex() + runBytes;
-            runFrames = 1;
         }
         else
         {
@@ -153,7 +150,7 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
         final ByteBuf slab = runSlab;
         runFirst = null;
         runSlab = null;
-        if (1 == runFrames)
+        if (runBytes == first.readableBytes())
         {
             ctx.write(first, unwatched);
             return;

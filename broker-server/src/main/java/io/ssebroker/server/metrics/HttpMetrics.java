@@ -85,18 +85,4 @@ public final class HttpMetrics
     {
         closed[protocol.ordinal()].increment();
     }
-
-    /** Responses with this status so far. Any thread. */
-    public long responses(final Protocol protocol, final int status)
-    {
-        final AtomicCounter[] byStatus = responses[protocol.ordinal()];
-        for (int i = 0; i < STATUSES.length; i++)
-        {
-            if (STATUSES[i] == status)
-            {
-                return byStatus[i].get();
-            }
-        }
-        return byStatus[STATUSES.length].get();
-    }
 }
