@@ -18,7 +18,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 RUN_SECONDS="${RUN_SECONDS:-600}"
 CHURN_RATE="${CHURN_RATE:-1000}"
 TOPICS="${TOPICS:-100}"

@@ -28,7 +28,7 @@ set -euo pipefail
 MODE="${1:-matrix}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 SECONDS_PER_POINT="${SECONDS_PER_POINT:-20}"
 SUBSCRIBERS="${SUBSCRIBERS:-1000 10000 19000}"
 RATES="${RATES:-100 1000}"
@@ -96,7 +96,7 @@ prepare_host() {
     sysctl -w net.core.somaxconn=8192 >/dev/null 2>&1 || true
     if [ ! -f "$JAR" ]; then
         log "building $JAR"
-        (cd "$ROOT" && ./mvnw -q -pl broker-server -am package -DskipTests)
+        (cd "$ROOT" && ./mvnw -q -pl broker-cli -am package -DskipTests)
     fi
 }
 

@@ -18,7 +18,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 SUBSCRIPTIONS="${SUBSCRIPTIONS:-100000}"
 STREAMS_PER_CONNECTION="${STREAMS_PER_CONNECTION:-100}"
 RATE="${RATE:-2}"

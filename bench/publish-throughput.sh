@@ -16,7 +16,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 SECONDS_PER_POINT="${SECONDS_PER_POINT:-10}"
 DEPTHS="${DEPTHS:-1 32 256 1024}"
 STREAMS="${STREAMS:-1 100 256 1000}"

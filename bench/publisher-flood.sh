@@ -23,7 +23,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 SUBSCRIBERS="${SUBSCRIBERS:-10000}"
 CAPACITY="${CAPACITY:-2000}"
 FACTORS="${FACTORS:-2 5}"

@@ -17,7 +17,7 @@
 #   PAYLOAD_BYTES=100  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/storm-<timestamp>  BROKER_HTTP_PORT=8097  BROKER_INGEST_PORT=7097
 #
-# Builds nothing: expects broker-server/target/sse-broker.jar (./mvnw -q -DskipTests package). Loopback only;
+# Builds nothing: expects broker-cli/target/sse-broker.jar (./mvnw -q -DskipTests package). Loopback only;
 # widens net.ipv4.ip_local_port_range when allowed and spreads connections over 127.0.0.2-127.0.0.5, since every
 # HTTP/1.1 drop leaves a TIME_WAIT socket on the client side. The broker and the load generator this script
 # starts are stopped by PID on exit; the load generator also stops by itself (at most 30 s after its drain
@@ -28,7 +28,7 @@ PUBLISH_SECONDS="$SECONDS"
 [ "$PUBLISH_SECONDS" -gt 0 ] || PUBLISH_SECONDS=60
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 SUBSCRIBERS="${SUBSCRIBERS:-10000}"
 DROPS="${DROPS:-5}"
 RATE="${RATE:-100}"

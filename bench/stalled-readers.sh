@@ -17,7 +17,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-JAR="$ROOT/broker-server/target/sse-broker.jar"
+JAR="$ROOT/broker-cli/target/sse-broker.jar"
 FAST="${FAST:-10000}"
 STALLED="${STALLED:-100}"
 RATE="${RATE:-100}"

@@ -13,6 +13,10 @@ public enum Counter
     HTTP_HEADERS_TOO_LARGE("http_rejected_headers_too_large"),
     HTTP_REQUEST_TIMEOUT("http_rejected_request_timeout"),
     HTTP_UNAVAILABLE("http_rejected_unavailable"),
+    /** 401: no token, or one that is invalid or expired (JWT authentication on). */
+    HTTP_UNAUTHORIZED("http_rejected_unauthorized"),
+    /** 403: a valid token that does not allow the topic. */
+    HTTP_FORBIDDEN("http_rejected_forbidden"),
     HTTP_PUBLISHES("http_publishes"),
     STREAMS_OPENED("streams_opened"),
     STREAMS_CLOSED("streams_closed"),
@@ -33,6 +37,10 @@ public enum Counter
     INGEST_PUBLISHES("ingest_publishes"),
     INGEST_REJECTED("ingest_rejected_publishes"),
     INGEST_PROTOCOL_ERRORS("ingest_protocol_errors"),
+    /** HELLO refused with AUTH_FAILED: wrong static token, or no valid JWT. */
+    INGEST_AUTH_FAILED("ingest_auth_failed"),
+    /** PUBLISH frames refused because the publisher's token does not allow the topic. */
+    INGEST_FORBIDDEN_TOPIC("ingest_rejected_forbidden_topic"),
     INGEST_BACK_PRESSURE("ingest_back_pressure_pauses"),
     CONNECTIONS_REFUSED_TOTAL("connections_refused_total_limit"),
     CONNECTIONS_REFUSED_PER_ADDRESS("connections_refused_per_address_limit"),

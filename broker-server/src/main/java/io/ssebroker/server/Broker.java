@@ -36,6 +36,8 @@ import io.ssebroker.log.SequencerIdleStrategy;
 import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
+import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.http.HttpServerInitializer;
 import io.ssebroker.server.http.TlsServerInitializer;
 import io.ssebroker.server.tls.ServerTls;
@@ -104,26 +106,29 @@ public final class Broker implements AutoCloseable
     private Channel ingestServer;
     private Channel tlsServer;
     private ServerTls tls;
+    private final Authenticator authenticator;
 
     private Broker(final BrokerConfig config)
     {
         this.config = config.validate();
+        // Before any thread starts: a key file that cannot be used stops start-up with the setting's name.
+        this.authenticator = Authenticator.fromFiles(config.jwtSecretFile(), config.jwtPublicKeyFile());
         this.alloc = null == config.allocator() ? PooledByteBufAllocator.DEFAULT : config.allocator();
         final boolean epoll = Epoll.isAvailable();
         this.acceptGroup = epoll ?
             new EpollEventLoopGroup(1, new DefaultThreadFactory("accept")) :
             new NioEventLoopGroup(1, new DefaultThreadFactory("accept"));
         this.workerGroup = epoll ?
-            new EpollEventLoopGroup(config.eventLoops, new DefaultThreadFactory("loop")) :
-            new NioEventLoopGroup(config.eventLoops, new DefaultThreadFactory("loop"));
+            new EpollEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("loop")) :
+            new NioEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("loop"));
         this.serverChannelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
 
         this.epochId = EventIds.epochStartingNow();
         this.topics = new TopicRegistry(
-            name -> new TopicPolicy(config.historyCount, config.historyBytes, config.isConflated(name)),
-            config.maxTopics);
-        this.ingestRing = new IngestRing(config.ingestRingBytes);
-        this.log = new EventLog(config.logCapacity, config.eventLoops, epochId - 1);
+            name -> new TopicPolicy(config.historyCount(), config.historyBytes(), config.isConflated(name)),
+            config.maxTopics());
+        this.ingestRing = new IngestRing(config.ingestRingBytes());
+        this.log = new EventLog(config.logCapacity(), config.eventLoops(), epochId - 1);
 
         int reader = 0;
         for (final EventExecutor executor : workerGroup)
@@ -135,10 +140,10 @@ public final class Broker implements AutoCloseable
                 executor,
                 alloc,
                 epochId,
-                config.fanOutBatch,
-                TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs),
-                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs),
-                config.retryMs,
+                config.fanOutBatch(),
+                TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs()),
+                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs()),
+                config.retryMs(),
                 metrics);
             fanOuts.put(executor, fanOut);
             final int loop = reader - 1;
@@ -146,8 +151,8 @@ public final class Broker implements AutoCloseable
         }
         this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
 
-        this.connectionLimits = new ConnectionLimits(config.maxConnections, config.maxConnectionsPerAddress, counters);
-        this.dedup = new Deduplication(config.dedupWindowEvents, config.dedupWindowMs, config.dedupMaxPublishers,
+        this.connectionLimits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(), counters);
+        this.dedup = new Deduplication(config.dedupWindowEvents(), config.dedupWindowMs(), config.dedupMaxPublishers(),
             SystemEpochClock.INSTANCE);
         this.sequencer = new Sequencer(
             ingestRing,
@@ -156,9 +161,9 @@ public final class Broker implements AutoCloseable
             sessions,
             dedup,
             alloc,
-            config.historyBudgetBytes,
+            config.historyBudgetBytes(),
             epochId,
-            config.sequencerBatch,
+            config.sequencerBatch(),
             this::wakeLoops,
             metrics);
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
@@ -194,7 +199,7 @@ public final class Broker implements AutoCloseable
     {
         AgentRunner.startOnThread(sequencerRunner, new DefaultThreadFactory("sequencer", true));
 
-        final long timerPeriodMs = Math.max(10, Math.min(1000, Math.min(config.heartbeatMs, config.slowGraceMs) / 4));
+        final long timerPeriodMs = Math.max(10, Math.min(1000, Math.min(config.heartbeatMs(), config.slowGraceMs()) / 4));
         for (final Map.Entry<EventExecutor, LoopFanOut> entry : fanOuts.entrySet())
         {
             final LoopFanOut fanOut = entry.getValue();
@@ -203,11 +208,11 @@ public final class Broker implements AutoCloseable
         }
 
         final WriteBufferWaterMark waterMark =
-            new WriteBufferWaterMark(config.subscriberBufferBytes / 2, config.subscriberBufferBytes);
+            new WriteBufferWaterMark(config.subscriberBufferBytes() / 2, config.subscriberBufferBytes());
         final HttpServerInitializer httpInitializer = new HttpServerInitializer(this);
         httpServer = httpBootstrap(waterMark)
             .childHandler(httpInitializer)
-            .bind(new InetSocketAddress(config.host, config.httpPort))
+            .bind(new InetSocketAddress(config.host(), config.httpPort()))
             .sync()
             .channel();
         if (config.tlsPort() >= 0)
@@ -215,7 +220,7 @@ public final class Broker implements AutoCloseable
             tls = loadTls();
             tlsServer = httpBootstrap(waterMark)
                 .childHandler(new TlsServerInitializer(this, tls.sslContext(), httpInitializer))
-                .bind(new InetSocketAddress(config.host, config.tlsPort()))
+                .bind(new InetSocketAddress(config.host(), config.tlsPort()))
                 .sync()
                 .channel();
         }
@@ -228,20 +233,20 @@ public final class Broker implements AutoCloseable
             .childOption(ChannelOption.ALLOCATOR, alloc)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(new IngestServerInitializer(this))
-            .bind(new InetSocketAddress(config.host, config.ingestPort))
+            .bind(new InetSocketAddress(config.host(), config.ingestPort()))
             .sync()
             .channel();
         LOG.info(() -> "broker listening: http " + httpServer.localAddress() +
             (null == tlsServer ? "" : ", tls " + tlsServer.localAddress()) + ", ingest " + ingestServer.localAddress() +
-            ", " + config.eventLoops + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + "), first id " + epochId);
+            ", " + config.eventLoops() + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + "), first id " + epochId);
     }
 
     private ServerBootstrap httpBootstrap(final WriteBufferWaterMark waterMark)
     {
         final ServerBootstrap http = new ServerBootstrap();
-        if (config.socketSendBufferBytes > 0)
+        if (config.socketSendBufferBytes() > 0)
         {
-            http.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes);
+            http.childOption(ChannelOption.SO_SNDBUF, config.socketSendBufferBytes());
         }
         return http
             .group(acceptGroup, workerGroup)
@@ -277,6 +282,14 @@ public final class Broker implements AutoCloseable
     {
         counters.increment(Counter.SEQUENCER_ERRORS);
         LOG.log(Level.SEVERE, "sequencer error", error);
+    }
+
+    /**
+     * @return the authenticator of subscribers and publishers ({@link Authenticator#OPEN} unless JWT is configured).
+     */
+    public Authenticator authenticator()
+    {
+        return authenticator;
     }
 
     public BrokerConfig config()
@@ -501,7 +514,7 @@ public final class Broker implements AutoCloseable
         {
             return;
         }
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs);
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         try
         {
             closeServer(httpServer);

@@ -1,182 +1,149 @@
 package io.ssebroker.server;
 
+import io.ssebroker.server.config.BrokerConfig;
+import io.ssebroker.server.config.EffectiveConfig;
+import io.ssebroker.server.config.InvalidSettingException;
+import io.ssebroker.server.config.Setting;
+import io.ssebroker.server.config.Settings;
 import io.ssebroker.server.demo.DemoFeed;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
-import java.util.ArrayList;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code serve}: runs a broker until SIGTERM or SIGINT, then shuts down gracefully.
+ * {@code serve}: runs a broker until SIGTERM or SIGINT, then shuts down gracefully. The {@code sse-broker}
+ * command line (module broker-cli) mounts it as its default subcommand; {@link #main} runs it alone, with the
+ * server module's class path only.
+ * <p>
+ * Its options are generated from {@link Settings}: one flag per setting, named after it, so that a setting's
+ * flag, file key and environment variable cannot drift apart. {@link EffectiveConfig} resolves them.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the broker.")
-final class ServeCommand implements Callable<Integer>
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    versionProvider = BuildVersion.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    customSynopsis = "sse-broker [serve] [OPTION]...",
+    description = "Run the broker.",
+    footer = {
+        "",
+        "Every setting can also come from a configuration file (--config FILE, or $" + EffectiveConfig.CONFIG_ENV +
+            "; Java properties, one 'name = value' per line, the name without its leading --) or from an " +
+            "environment variable (SSE_BROKER_ and the name in upper case, - as _, e.g. SSE_BROKER_HISTORY_COUNT).",
+        "Precedence, lowest first: defaults < file < environment < flags. --print-config shows the result."})
+public final class ServeCommand implements Callable<Integer>
 {
-    /** The one place defaults live: every option starts from it, and help shows its values. */
-    private static final BrokerConfig D = BrokerConfig.defaults();
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--host", description = "Address to bind (default ${DEFAULT-VALUE}).")
-    String host = D.host;
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "Configuration file (Java properties format); default: the file named by $" +
+            EffectiveConfig.CONFIG_ENV + ", if set.")
+    Path configFile;
 
-    @Option(names = "--http-port", description = "HTTP port (default ${DEFAULT-VALUE}).")
-    int httpPort = D.httpPort;
+    @Option(names = "--print-config",
+        description = "Print the effective configuration and where each value came from, then exit.")
+    boolean printConfig;
 
-    @Option(names = "--ingest-port", description = "TCP ingest port (default ${DEFAULT-VALUE}).")
-    int ingestPort = D.ingestPort;
+    /**
+     * @return a command line for {@code serve}, with one option per setting.
+     */
+    public static CommandLine newCommandLine()
+    {
+        final CommandLine commandLine = new CommandLine(new ServeCommand());
+        final BrokerConfig defaults = BrokerConfig.defaults();
+        for (final Setting setting : Settings.ALL)
+        {
+            commandLine.getCommandSpec().addOption(option(setting, defaults));
+        }
+        return commandLine;
+    }
 
-    @Option(names = "--event-loops", description = "Event loop threads (default: cores).")
-    Integer eventLoops;
+    private static OptionSpec option(final Setting setting, final BrokerConfig defaults)
+    {
+        final Object defaultValue = setting.get(defaults);
+        final String shownDefault = null == defaultValue || "".equals(setting.format(defaultValue)) ?
+            "none" : setting.format(defaultValue);
+        final OptionSpec.Builder builder = OptionSpec.builder(setting.flag())
+            .description(setting.description() + " (default " + shownDefault + "; " + setting.range() + ").");
+        switch (setting.kind())
+        {
+            case LIST:
+                return builder.type(List.class).auxiliaryTypes(String.class).paramLabel("VALUE").build();
+            case BOOLEAN:
+                // --demo alone means true; --demo=false is allowed, as in the file and the environment.
+                return builder.type(String.class).arity("0..1").fallbackValue("true").paramLabel("true|false").build();
+            case NUMBER:
+                return builder.type(String.class).paramLabel("N").build();
+            case CHOICE:
+                return builder.type(String.class).paramLabel(String.join("|", setting.choices())).build();
+            default:
+                return builder.type(String.class).paramLabel("VALUE").build();
+        }
+    }
 
-    @Option(names = "--history-count", description = "Events retained per topic (default ${DEFAULT-VALUE}).")
-    int historyCount = D.historyCount;
+    /**
+     * Runs {@code serve} alone.
+     *
+     * @param args serve options.
+     */
+    public static void main(final String[] args)
+    {
+        applyProcessDefaults();
+        System.exit(newCommandLine().execute(args));
+    }
 
-    @Option(names = "--history-bytes", description = "Frame bytes retained per topic (default ${DEFAULT-VALUE}).")
-    long historyBytes = D.historyBytes;
-
-    @Option(names = "--history-budget-bytes", description = "Frame bytes retained in total (default ${DEFAULT-VALUE}).")
-    long historyBudgetBytes = D.historyBudgetBytes;
-
-    @Option(names = "--conflate-prefix", description = "Topics with this prefix conflate slow subscribers (repeatable).")
-    List<String> conflatePrefixes = new ArrayList<>();
-
-    @Option(names = "--max-data-bytes", description = "Largest event data (default ${DEFAULT-VALUE}).")
-    int maxDataBytes = D.maxDataBytes;
-
-    @Option(names = "--retry-ms", description = "retry: sent at stream start (default ${DEFAULT-VALUE}).")
-    long retryMs = D.retryMs;
-
-    @Option(names = "--heartbeat-ms", description = "Comment heartbeat on idle streams (default ${DEFAULT-VALUE}).")
-    long heartbeatMs = D.heartbeatMs;
-
-    @Option(names = "--subscriber-buffer-bytes",
-        description = "Outbound bytes a subscriber may have queued before it counts as slow (default ${DEFAULT-VALUE}).")
-    int subscriberBufferBytes = D.subscriberBufferBytes;
-
-    @Option(names = "--socket-send-buffer-bytes",
-        description = "SO_SNDBUF of HTTP connections, bounding what the kernel holds for a stalled reader; 0 = auto-tuning (default ${DEFAULT-VALUE}).")
-    int socketSendBufferBytes = D.socketSendBufferBytes;
-
-    @Option(names = "--slow-grace-ms", description = "How long a subscriber may stay slow before eviction (default ${DEFAULT-VALUE}).")
-    long slowGraceMs = D.slowGraceMs;
-
-    @Option(names = "--cors-origin", description = "Allowed origin (repeatable); default * (no credentials).")
-    List<String> corsOrigins = new ArrayList<>();
-
-    @Option(names = "--ingest-token", description = "Token publishers must present in HELLO.")
-    String ingestToken;
-
-    @Option(names = "--dedup-window-events",
-        description = "Publishes remembered per publisher id (and idempotency keys in all) to answer resends (default ${DEFAULT-VALUE}).")
-    int dedupWindowEvents = D.dedupWindowEvents;
-
-    @Option(names = "--dedup-window-ms",
-        description = "Longest time a publish is remembered to answer a resend (default ${DEFAULT-VALUE}).")
-    long dedupWindowMs = D.dedupWindowMs;
-
-    @Option(names = "--dedup-max-publishers",
-        description = "Publisher ids remembered at once (default ${DEFAULT-VALUE}).")
-    int dedupMaxPublishers = D.dedupMaxPublishers;
-
-    @Option(names = "--max-connections",
-        description = "Connections over every port, 0 for no limit (default ${DEFAULT-VALUE}).")
-    int maxConnections = D.maxConnections;
-
-    @Option(names = "--max-connections-per-address",
-        description = "Connections from one source address, 0 for no limit (default ${DEFAULT-VALUE}).")
-    int maxConnectionsPerAddress = D.maxConnectionsPerAddress;
-
-    @Option(names = "--shutdown-timeout-ms", description = "Graceful shutdown deadline (default ${DEFAULT-VALUE}).")
-    long shutdownTimeoutMs = D.shutdownTimeoutMs;
-
-    @Option(names = "--max-topics", description = "Distinct topics the broker accepts (default ${DEFAULT-VALUE}).")
-    int maxTopics = D.maxTopics;
-
-    @Option(names = "--max-topics-per-stream", description = "Topics one stream may subscribe to (default ${DEFAULT-VALUE}).")
-    int maxTopicsPerStream = D.maxTopicsPerStream;
-
-    @Option(names = "--request-timeout-ms",
-        description = "A request must arrive completely within this time (default ${DEFAULT-VALUE}).")
-    long requestTimeoutMs = D.requestTimeoutMs;
-
-    @Option(names = "--tls-port", description = "TLS port serving HTTP/1.1 and h2 (ALPN); off unless given.")
-    Integer tlsPort;
-
-    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain for --tls-port.")
-    String tlsCert;
-
-    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key for --tls-port.")
-    String tlsKey;
-
-    @Option(names = "--tls-self-signed",
-        description = "Generate a self-signed certificate for --tls-port at start-up (development only).")
-    boolean tlsSelfSigned;
-
-    @Option(names = "--tls-provider",
-        description = "auto (OpenSSL/BoringSSL where it loads, else the JDK), openssl or jdk (default ${DEFAULT-VALUE}).")
-    String tlsProvider = D.tlsProvider;
-
-    @Option(names = "--h2-max-concurrent-streams",
-        description = "Streams one HTTP/2 connection may have open at once (default ${DEFAULT-VALUE}).")
-    int h2MaxConcurrentStreams = D.http2MaxConcurrentStreams;
-
-    @Option(names = "--demo", description = "Publish a built-in ticker feed.")
-    boolean demo;
-
-    @Option(names = "--demo-interval-ms", description = "Demo update interval per topic (default ${DEFAULT-VALUE}).")
-    long demoIntervalMs = 250;
+    /**
+     * Process-wide settings a broker process starts with, unless the operator set them: the one-line log
+     * format, and Netty's leak detection off.
+     */
+    public static void applyProcessDefaults()
+    {
+        if (null == System.getProperty("java.util.logging.SimpleFormatter.format"))
+        {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
+        if (null == System.getProperty("io.netty.leakDetection.level"))
+        {
+            // Netty samples 1 in 128 allocations with a stack trace by default; at a million frames a
+            // second that is thousands of stack traces a second. The test suite runs at paranoid;
+            // operators can turn it back on with -Dio.netty.leakDetection.level=simple.
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
+    }
 
     @Override
     public Integer call() throws Exception
     {
-        final BrokerConfig config = BrokerConfig.defaults()
-            .host(host)
-            .httpPort(httpPort)
-            .ingestPort(ingestPort)
-            .historyCount(historyCount)
-            .historyBytes(historyBytes)
-            .historyBudgetBytes(historyBudgetBytes)
-            .conflatePrefixes(conflatePrefixes)
-            .maxDataBytes(maxDataBytes)
-            .retryMs(retryMs)
-            .heartbeatMs(heartbeatMs)
-            .subscriberBufferBytes(subscriberBufferBytes)
-            .slowGraceMs(slowGraceMs)
-            .socketSendBufferBytes(socketSendBufferBytes)
-            .shutdownTimeoutMs(shutdownTimeoutMs)
-            .maxTopics(maxTopics)
-            .maxTopicsPerStream(maxTopicsPerStream)
-            .requestTimeoutMs(requestTimeoutMs)
-            .ingestToken(ingestToken)
-            .dedupWindow(dedupWindowEvents, dedupWindowMs, dedupMaxPublishers)
-            .maxConnections(maxConnections, maxConnectionsPerAddress)
-            .tlsPem(tlsCert, tlsKey)
-            .tlsSelfSigned(tlsSelfSigned)
-            .tlsProvider(tlsProvider)
-            .http2MaxConcurrentStreams(h2MaxConcurrentStreams);
-        if (null != tlsPort)
-        {
-            config.tlsPort(tlsPort);
-        }
-        if (null != eventLoops)
-        {
-            config.eventLoops(eventLoops);
-        }
-        if (!corsOrigins.isEmpty())
-        {
-            config.corsOrigins(corsOrigins);
-        }
+        final EffectiveConfig effective;
         try
         {
-            config.validate();
+            effective = EffectiveConfig.resolve(configFile, System.getenv(), matchedSettings(spec.commandLine().getParseResult()));
         }
-        catch (final IllegalArgumentException ex)
+        catch (final InvalidSettingException ex)
         {
             System.err.println("invalid configuration: " + ex.getMessage());
             return 2;
         }
+        if (printConfig)
+        {
+            System.out.print(effective.describe());
+            return 0;
+        }
+        final BrokerConfig config = effective.config();
+        final String host = config.host();
 
         final Broker broker;
         try
@@ -190,7 +157,9 @@ final class ServeCommand implements Callable<Integer>
             return 2;
         }
         final CountDownLatch stopped = new CountDownLatch(1);
-        final DemoFeed feed = demo ? DemoFeed.start(host, broker.ingestPort(), ingestToken, demoIntervalMs) : null;
+        final boolean demo = config.demo();
+        final DemoFeed feed = demo ?
+            DemoFeed.start(host, broker.ingestPort(), config.ingestToken(), config.demoIntervalMs()) : null;
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             if (null != feed)
@@ -222,12 +191,30 @@ final class ServeCommand implements Callable<Integer>
         System.out.println("  resume after id:  curl -N -H 'Last-Event-ID: <id>' '" + base + "/events?topic=news'");
         if (broker.tlsPort() >= 0)
         {
-            System.out.println("  over TLS (h2):    curl -N" + (tlsSelfSigned ? "k" : "") + " 'https://" + host + ":" +
+            System.out.println("  over TLS (h2):    curl -N" + (config.tlsSelfSigned() ? "k" : "") + " 'https://" + host + ":" +
                 broker.tlsPort() + "/events?topic=news'");
         }
         System.out.println("Stop with Ctrl-C (SIGTERM/SIGINT shut down gracefully).");
         System.out.println();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * @param parsed the parsed command line of {@code serve}.
+     * @return the settings given as flags, with their raw values.
+     */
+    static Map<Setting, Object> matchedSettings(final ParseResult parsed)
+    {
+        final Map<Setting, Object> flags = new LinkedHashMap<>();
+        for (final Setting setting : Settings.ALL)
+        {
+            final OptionSpec option = parsed.matchedOption(setting.flag());
+            if (null != option)
+            {
+                flags.put(setting, option.getValue());
+            }
+        }
+        return flags;
     }
 }

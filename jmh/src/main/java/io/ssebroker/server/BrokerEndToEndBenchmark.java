@@ -1,5 +1,6 @@
 package io.ssebroker.server;
 
+import io.ssebroker.server.config.BrokerConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

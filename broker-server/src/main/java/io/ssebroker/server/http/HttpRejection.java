@@ -1,5 +1,6 @@
 package io.ssebroker.server.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.ssebroker.metrics.Counter;
 
@@ -15,7 +16,8 @@ public final class HttpRejection extends Exception
     private final HttpResponseStatus status;
     private final String reason;
     private final Counter counter;
-    private final String allow;
+    private final CharSequence headerName;
+    private final String headerValue;
 
     public HttpRejection(final HttpResponseStatus status, final String reason, final Counter counter)
     {
@@ -27,11 +29,43 @@ public final class HttpRejection extends Exception
      */
     public HttpRejection(final HttpResponseStatus status, final String reason, final Counter counter, final String allow)
     {
+        this(status, reason, counter, null == allow ? null : HttpHeaderNames.ALLOW, allow);
+    }
+
+    private HttpRejection(
+        final HttpResponseStatus status,
+        final String reason,
+        final Counter counter,
+        final CharSequence headerName,
+        final String headerValue)
+    {
         super(reason, null, false, false);
         this.status = status;
         this.reason = reason;
         this.counter = counter;
-        this.allow = allow;
+        this.headerName = headerName;
+        this.headerValue = headerValue;
+    }
+
+    /**
+     * 401 with a {@code WWW-Authenticate: Bearer} challenge (RFC 6750): {@code invalid_token} when a token was
+     * presented, no error code when none was.
+     */
+    public static HttpRejection unauthorized(final String reason, final boolean tokenPresented)
+    {
+        final String challenge = tokenPresented ?
+            "Bearer realm=\"sse-broker\", error=\"invalid_token\", error_description=\"" + reason.replace('"', '\'') + "\"" :
+            "Bearer realm=\"sse-broker\"";
+        return new HttpRejection(HttpResponseStatus.UNAUTHORIZED, reason, Counter.HTTP_UNAUTHORIZED,
+            HttpHeaderNames.WWW_AUTHENTICATE, challenge);
+    }
+
+    /**
+     * 403: the token is valid but does not allow what was asked.
+     */
+    public static HttpRejection forbidden(final String reason)
+    {
+        return new HttpRejection(HttpResponseStatus.FORBIDDEN, reason, Counter.HTTP_FORBIDDEN);
     }
 
     public static HttpRejection badRequest(final String reason)
@@ -68,10 +102,19 @@ public final class HttpRejection extends Exception
     }
 
     /**
-     * @return the {@code Allow} header value of a 405, or null.
+     * @return the name of a header the answer must carry ({@code Allow} of a 405, {@code WWW-Authenticate} of a
+     *         401), or null.
      */
-    public String allow()
+    public CharSequence headerName()
     {
-        return allow;
+        return headerName;
+    }
+
+    /**
+     * @return that header's value, or null.
+     */
+    public String headerValue()
+    {
+        return headerValue;
     }
 }

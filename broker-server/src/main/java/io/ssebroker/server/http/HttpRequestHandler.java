@@ -26,6 +26,7 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
+import io.ssebroker.server.auth.Access;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.ConnectionErrors;
@@ -317,8 +318,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         final SubscribeRequest subscription;
         try
         {
-            subscription = SubscribeRequest.parse(
-                target, request.headers().get("Last-Event-ID"), broker.topics(), broker.config().maxTopicsPerStream());
+            final Access access = access(request, target);
+            subscription = SubscribeRequest.parse(target, request.headers().get("Last-Event-ID"), broker.topics(),
+                broker.config().maxTopicsPerStream(), access.subscribe());
         }
         catch (final HttpRejection rejection)
         {
@@ -416,8 +418,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         final PublishRequest publish;
         try
         {
+            final Access access = access(request, target);
             publish = PublishRequest.parse(request.headers().get(HttpHeaderNames.CONTENT_TYPE), target, body,
-                broker.config().maxDataBytes(), request.headers().get(IDEMPOTENCY_KEY), broker.topics());
+                broker.config().maxDataBytes(), request.headers().get(IDEMPOTENCY_KEY), broker.topics(), access.publish());
         }
         catch (final HttpRejection rejection)
         {
@@ -436,6 +439,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
             publish.eventLength(), slot);
     }
 
+    private Access access(final HttpRequest request, final RequestTarget target) throws HttpRejection
+    {
+        return RequestAccess.of(broker.authenticator(), target, request.headers().get(HttpHeaderNames.AUTHORIZATION),
+            request.headers().getAll(HttpHeaderNames.COOKIE), broker.config().jwtCookieName());
+    }
+
     // ------------------------------------------------------------------------------------ responses
 
     private void reject(final HttpRequest request, final HttpRejection rejection, final boolean close)
@@ -443,9 +452,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         counters.increment(rejection.counter());
         final FullHttpResponse response = responses.text(ctx.alloc(), rejection.status(), rejection.reason() + "\n",
             request.headers().get(HttpHeaderNames.ORIGIN));
-        if (null != rejection.allow())
+        if (null != rejection.headerName())
         {
-            response.headers().set(HttpHeaderNames.ALLOW, rejection.allow());
+            response.headers().set(rejection.headerName(), rejection.headerValue());
         }
         answer(request, response, close);
     }

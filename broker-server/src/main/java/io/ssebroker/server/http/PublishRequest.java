@@ -7,6 +7,7 @@ import io.ssebroker.codec.TopicNames;
 import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.log.Topic;
 import io.ssebroker.log.TopicRegistry;
+import io.ssebroker.server.auth.TopicPatterns;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -47,7 +48,9 @@ public final class PublishRequest
      * @param idempotencyKey the {@code Idempotency-Key} header, or null: a publish repeated with the
      *                       same key on the same topic is taken once and answered with the first id.
      * @throws HttpRejection 400 for a malformed form, a missing or invalid field or key, invalid UTF-8;
-     *                       413 for data over the limit; 503 when the topic limit is reached.
+     *                       403 when {@code allowed} does not cover the topic; 413 for data over the limit; 503
+     *                       when the topic limit is reached.
+     * @param allowed        topics the publisher's token allows ({@link TopicPatterns#ANY} without authentication).
      */
     public static PublishRequest parse(
         final String contentType,
@@ -55,7 +58,8 @@ public final class PublishRequest
         final ByteBuf body,
         final int maxDataBytes,
         final String idempotencyKey,
-        final TopicRegistry registry) throws HttpRejection
+        final TopicRegistry registry,
+        final TopicPatterns allowed) throws HttpRejection
     {
         final byte[] key = parseKey(idempotencyKey);
         final String topicName;
@@ -101,6 +105,10 @@ public final class PublishRequest
         if (null != topicProblem)
         {
             throw HttpRejection.badRequest("invalid topic '" + SubscribeRequest.printable(topicName) + "': " + topicProblem);
+        }
+        if (!allowed.allows(topicName))
+        {
+            throw HttpRejection.forbidden("the token does not allow publishing to '" + topicName + "'");
         }
         final ByteBuf event = null == eventName ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(eventName);
         if (event.isReadable() && !TopicNames.isValidEventName(event, event.readerIndex(), event.readableBytes()))

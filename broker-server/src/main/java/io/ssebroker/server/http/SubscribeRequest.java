@@ -3,6 +3,7 @@ package io.ssebroker.server.http;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.log.Topic;
 import io.ssebroker.log.TopicRegistry;
+import io.ssebroker.server.auth.TopicPatterns;
 
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,11 +30,17 @@ public final class SubscribeRequest
     /**
      * @param lastEventIdHeader the {@code Last-Event-ID} header, or null when absent.
      * @param maxTopics         most distinct topics one stream may name.
-     * @throws HttpRejection 400 for a missing, invalid or excessive topic list, 503 when the broker's
-     *                       topic limit is reached.
+     * @param allowed           topics the subscriber's token allows ({@link TopicPatterns#ANY} without authentication);
+     *                          checked before any topic is created.
+     * @throws HttpRejection 400 for a missing, invalid or excessive topic list, 403 for a topic the token does not
+     *                       allow, 503 when the broker's topic limit is reached.
      */
     public static SubscribeRequest parse(
-        final RequestTarget target, final String lastEventIdHeader, final TopicRegistry registry, final int maxTopics)
+        final RequestTarget target,
+        final String lastEventIdHeader,
+        final TopicRegistry registry,
+        final int maxTopics,
+        final TopicPatterns allowed)
         throws HttpRejection
     {
         final List<String> names = target.parameters().get("topic");
@@ -47,8 +54,6 @@ public final class SubscribeRequest
             throw HttpRejection.badRequest(
                 "too many topics: " + distinct.size() + " (at most " + maxTopics + " per stream)");
         }
-        final int[] topicIndexes = new int[distinct.size()];
-        int i = 0;
         for (final String name : distinct)
         {
             final String problem = TopicNames.validate(name);
@@ -56,6 +61,18 @@ public final class SubscribeRequest
             {
                 throw HttpRejection.badRequest("invalid topic '" + printable(name) + "': " + problem);
             }
+        }
+        for (final String name : distinct)
+        {
+            if (!allowed.allows(name))
+            {
+                throw HttpRejection.forbidden("the token does not allow subscribing to '" + name + "'");
+            }
+        }
+        final int[] topicIndexes = new int[distinct.size()];
+        int i = 0;
+        for (final String name : distinct)
+        {
             final Topic topic = registry.lookupOrCreate(name);
             if (null == topic)
             {

@@ -42,13 +42,15 @@ import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.auth.Access;
 import io.ssebroker.server.http.HttpRejection;
 import io.ssebroker.server.http.HttpResponses;
 import io.ssebroker.server.http.HttpServerInitializer;
 import io.ssebroker.server.http.PublishQueue;
 import io.ssebroker.server.http.PublishRequest;
+import io.ssebroker.server.http.RequestAccess;
 import io.ssebroker.server.http.RequestTarget;
 import io.ssebroker.server.http.StaticPages;
 import io.ssebroker.server.http.SubscribeRequest;
@@ -443,8 +445,9 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         final SubscribeRequest subscription;
         try
         {
+            final Access access = access(headers, target);
             subscription = SubscribeRequest.parse(target, string(headers.get(LAST_EVENT_ID)), broker.topics(),
-                broker.config().maxTopicsPerStream());
+                broker.config().maxTopicsPerStream(), access.subscribe());
         }
         catch (final HttpRejection rejection)
         {
@@ -497,8 +500,19 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 return;
             }
         }
+        final Access access;
+        try
+        {
+            // At the headers, before any body is buffered: an unauthenticated publisher is refused at once.
+            access = access(headers, target);
+        }
+        catch (final HttpRejection rejection)
+        {
+            rejectBody(stream, rejection, origin);
+            return;
+        }
         final StreamRequest request = new StreamRequest(target, origin, string(headers.get(HttpHeaderNames.CONTENT_TYPE)),
-            string(headers.get(IDEMPOTENCY_KEY)), ctx.alloc().compositeBuffer(64));
+            string(headers.get(IDEMPOTENCY_KEY)), access, ctx.alloc().compositeBuffer(64));
         stream.setProperty(requestKey, request);
         if (endOfStream)
         {
@@ -534,7 +548,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         try
         {
             publish = PublishRequest.parse(request.contentType, request.target, body, broker.config().maxDataBytes(),
-                request.idempotencyKey, broker.topics());
+                request.idempotencyKey, broker.topics(), request.access.publish());
         }
         catch (final HttpRejection rejection)
         {
@@ -593,9 +607,9 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     {
         counters.increment(rejection.counter());
         final FullHttpResponse response = responses.text(ctx.alloc(), rejection.status(), rejection.reason() + "\n", origin);
-        if (null != rejection.allow())
+        if (null != rejection.headerName())
         {
-            response.headers().set(HttpHeaderNames.ALLOW, rejection.allow());
+            response.headers().set(rejection.headerName(), rejection.headerValue());
         }
         respond(stream, response, false);
     }
@@ -604,6 +618,18 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
      * Rejects a request whose body is still coming: the answer ends our side, and RST_STREAM
      * NO_ERROR asks the client to stop sending the rest (RFC 9113 8.1).
      */
+    private Access access(final Http2Headers headers, final RequestTarget target) throws HttpRejection
+    {
+        final List<CharSequence> cookieValues = headers.getAll(HttpHeaderNames.COOKIE);
+        final List<String> cookies = new ArrayList<>(cookieValues.size());
+        for (final CharSequence cookie : cookieValues)
+        {
+            cookies.add(cookie.toString());
+        }
+        return RequestAccess.of(broker.authenticator(), target, string(headers.get(HttpHeaderNames.AUTHORIZATION)),
+            cookies, broker.config().jwtCookieName());
+    }
+
     private void rejectBody(final Http2Stream stream, final HttpRejection rejection, final String origin)
     {
         reject(stream, rejection, origin);
@@ -901,6 +927,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         final String origin;
         final String contentType;
         final String idempotencyKey;
+        final Access access;
         CompositeByteBuf body;
 
         StreamRequest(
@@ -908,12 +935,14 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             final String origin,
             final String contentType,
             final String idempotencyKey,
+            final Access access,
             final CompositeByteBuf body)
         {
             this.target = target;
             this.origin = origin;
             this.contentType = contentType;
             this.idempotencyKey = idempotencyKey;
+            this.access = access;
             this.body = body;
         }
 

@@ -16,10 +16,14 @@ import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
 import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.auth.AuthenticationException;
+import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.auth.TopicPatterns;
+import io.ssebroker.server.config.BrokerConfig;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -114,6 +118,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private boolean blockedOnWrite;
     private boolean stopped;
     private boolean retryScheduled;
+    /** Topics this publisher's JWT allows; null when every topic is (no JWT, or a token allowing all). */
+    private TopicPatterns publishAllowed;
     private boolean needsFlush;
     private int offeredInPass;
     private long framesCompleted;
@@ -385,11 +391,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 " bytes of A-Z a-z 0-9 . _ - : ~ @, or empty");
             return false;
         }
-        final String requiredToken = config.ingestToken();
-        if (null != requiredToken &&
-            !requiredToken.equals(in.toString(index + 7, tokenLength, StandardCharsets.UTF_8)))
+        if (!authenticate(in.toString(index + 7, tokenLength, StandardCharsets.UTF_8)))
         {
-            fatal(AUTH_FAILED, "token rejected");
             return false;
         }
         if (publisherIdLength > 0)
@@ -506,6 +509,11 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         {
             return reject(INVALID_TOPIC, "topic must be 1 to 128 bytes of A-Z a-z 0-9 . _ - : ~ @");
         }
+        if (null != publishAllowed && !publishAllowed.allows(in, topicIndex, topicLength))
+        {
+            counters.increment(Counter.INGEST_FORBIDDEN_TOPIC);
+            return reject(INVALID_TOPIC, "the token does not allow publishing to this topic");
+        }
         if (eventLength > 0 && !TopicNames.isValidEventName(in, eventIndex, eventLength))
         {
             return reject(INVALID_EVENT, "event name must be 1 to 64 printable ASCII characters without spaces");
@@ -547,6 +555,45 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         blockedOnRing = false;
         offeredInPass++;
         return CONSUMED;
+    }
+
+    /**
+     * The HELLO token: the static {@code ingest-token} (compared in constant time), or, with JWT authentication
+     * on, a JWT whose {@code sse.publish} claim limits the topics of this connection.
+     *
+     * @return false when refused (the connection is being closed with AUTH_FAILED).
+     */
+    private boolean authenticate(final String token)
+    {
+        final String requiredToken = config.ingestToken();
+        final Authenticator authenticator = broker.authenticator();
+        if (null == requiredToken && !authenticator.enabled())
+        {
+            return true;
+        }
+        if (null != requiredToken && MessageDigest.isEqual(
+            requiredToken.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8)))
+        {
+            return true;
+        }
+        if (!authenticator.enabled())
+        {
+            counters.increment(Counter.INGEST_AUTH_FAILED);
+            fatal(AUTH_FAILED, "token rejected");
+            return false;
+        }
+        try
+        {
+            final TopicPatterns allowed = authenticator.authenticate(token).publish();
+            publishAllowed = allowed.allowsAll() ? null : allowed;
+            return true;
+        }
+        catch (final AuthenticationException ex)
+        {
+            counters.increment(Counter.INGEST_AUTH_FAILED);
+            fatal(AUTH_FAILED, ex.getMessage());
+            return false;
+        }
     }
 
     private boolean reject(final int code, final String message)

@@ -20,6 +20,8 @@ final class MetricHelp
         HELP.put("http_rejected_headers_too_large", "HTTP requests answered 414 or 431");
         HELP.put("http_rejected_request_timeout", "HTTP requests not complete within the request timeout (408)");
         HELP.put("http_rejected_unavailable", "HTTP requests answered 503");
+        HELP.put("http_rejected_unauthorized", "HTTP requests answered 401 (no, an invalid or an expired token)");
+        HELP.put("http_rejected_forbidden", "HTTP requests answered 403 (the token does not allow the topic)");
         HELP.put("http_publishes", "Events taken through POST /publish");
         HELP.put("streams_opened", "Event streams opened");
         HELP.put("streams_closed", "Event streams closed");
@@ -35,6 +37,8 @@ final class MetricHelp
         HELP.put("ingest_publishes", "Events taken on the ingest port");
         HELP.put("ingest_rejected_publishes", "Ingest PUBLISH frames answered with an ERROR");
         HELP.put("ingest_protocol_errors", "Ingest connections closed for a protocol error");
+        HELP.put("ingest_auth_failed", "Ingest HELLOs refused with AUTH_FAILED");
+        HELP.put("ingest_rejected_forbidden_topic", "Ingest PUBLISH frames refused: the token does not allow the topic");
         HELP.put("ingest_back_pressure_pauses", "Times an ingest connection stopped being read (back-pressure)");
         HELP.put("connections_refused_total_limit", "Connections refused over --max-connections");
         HELP.put("connections_refused_per_address_limit", "Connections refused over --max-connections-per-address");

@@ -167,7 +167,7 @@ class BrokerCrashTest
     {
         final String java = ProcessHandle.current().info().command().orElse("java");
         final Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-            "io.ssebroker.server.Main", "serve", "--host", "127.0.0.1",
+            "io.ssebroker.server.ServeCommand", "--host", "127.0.0.1",
             "--http-port", Integer.toString(httpPort), "--ingest-port", Integer.toString(ingestPort))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)

@@ -12,7 +12,7 @@ import io.netty.channel.Channel;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.browser.EventSourcePage;
 import io.ssebroker.server.testing.browser.HeadlessChromium;

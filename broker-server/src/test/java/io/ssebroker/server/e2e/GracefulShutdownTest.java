@@ -14,7 +14,7 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.client.IngestErrorCode;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.IngestWire;
 import io.ssebroker.server.testing.RawHttpConnection;

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.codec.http2.Http2Error;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.ExternalTools;
 import io.ssebroker.server.testing.H2cTestClient;

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import org.junit.jupiter.api.AfterEach;

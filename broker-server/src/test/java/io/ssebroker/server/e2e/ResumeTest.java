@@ -16,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.ChunkScanner;
 import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.RawHttpConnection;

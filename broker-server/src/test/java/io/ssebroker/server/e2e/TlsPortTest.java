@@ -17,7 +17,7 @@ import javax.net.ssl.TrustManagerFactory;
 
 import io.netty.handler.ssl.SslProvider;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -2,7 +2,7 @@ package io.ssebroker.server.engine;
 
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -12,7 +12,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PoolArenaMetric;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.JdkHttp;
 import io.ssebroker.server.testing.SseStream;

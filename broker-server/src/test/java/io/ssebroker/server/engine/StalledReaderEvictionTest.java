@@ -12,7 +12,7 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -5,7 +5,7 @@ import java.util.function.UnaryOperator;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

@@ -2,7 +2,7 @@ package io.ssebroker.server.testing;
 
 import java.nio.charset.StandardCharsets;
 
-import io.ssebroker.server.BrokerConfig;
+import io.ssebroker.server.config.BrokerConfig;
 
 /**
  * What the fuzz targets share: the broker settings they run against, and the small conventions of

@@ -1,4 +1,4 @@
-package io.ssebroker.server;
+package io.ssebroker.server.config;
 
 import io.netty.buffer.ByteBufAllocator;
 
@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Every setting of a broker, with defaults suitable for a single node. Mutable while being built,
- * then checked by {@link #validate()}; the {@link Broker} reads it once at start.
+ * then checked by {@link #validate()}; the {@code Broker} reads it once at start.
  * <p>
  * <b>Threading:</b> build on one thread, then treat as read-only.
  */
@@ -55,6 +55,11 @@ public final class BrokerConfig
     int http2MaxConcurrentStreams = 1000;
     int http2MaxHeaderListBytes = 64 * 1024;
     int http2ConnectionBufferBytes = 4 * 1024 * 1024;
+    String jwtSecretFile;
+    String jwtPublicKeyFile;
+    String jwtCookieName = "access_token";
+    boolean demo;
+    long demoIntervalMs = 250;
 
     public static BrokerConfig defaults()
     {
@@ -225,6 +230,12 @@ public final class BrokerConfig
     {
         this.maxConnections = total;
         this.maxConnectionsPerAddress = perAddress;
+        return this;
+    }
+
+    public BrokerConfig maxConnections(final int total)
+    {
+        this.maxConnections = total;
         return this;
     }
 
@@ -487,72 +498,231 @@ public final class BrokerConfig
         return false;
     }
 
+    public int eventLoops()
+    {
+        return eventLoops;
+    }
+
+    public int ingestRingBytes()
+    {
+        return ingestRingBytes;
+    }
+
+    public int logCapacity()
+    {
+        return logCapacity;
+    }
+
+    public int historyCount()
+    {
+        return historyCount;
+    }
+
+    public long historyBytes()
+    {
+        return historyBytes;
+    }
+
+    public long historyBudgetBytes()
+    {
+        return historyBudgetBytes;
+    }
+
+    public List<String> conflatePrefixes()
+    {
+        return Collections.unmodifiableList(conflatePrefixes);
+    }
+
+    public int maxTopics()
+    {
+        return maxTopics;
+    }
+
+    public BrokerConfig dedupWindowEvents(final int dedupWindowEvents)
+    {
+        this.dedupWindowEvents = dedupWindowEvents;
+        return this;
+    }
+
+    public BrokerConfig dedupWindowMs(final long dedupWindowMs)
+    {
+        this.dedupWindowMs = dedupWindowMs;
+        return this;
+    }
+
+    public BrokerConfig dedupMaxPublishers(final int dedupMaxPublishers)
+    {
+        this.dedupMaxPublishers = dedupMaxPublishers;
+        return this;
+    }
+
+    public BrokerConfig maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+    {
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        return this;
+    }
+
+    public long heartbeatMs()
+    {
+        return heartbeatMs;
+    }
+
+    public int socketSendBufferBytes()
+    {
+        return socketSendBufferBytes;
+    }
+
+    public int sequencerBatch()
+    {
+        return sequencerBatch;
+    }
+
+    public BrokerConfig sequencerBatch(final int sequencerBatch)
+    {
+        this.sequencerBatch = sequencerBatch;
+        return this;
+    }
+
+    public int fanOutBatch()
+    {
+        return fanOutBatch;
+    }
+
+    public BrokerConfig fanOutBatch(final int fanOutBatch)
+    {
+        this.fanOutBatch = fanOutBatch;
+        return this;
+    }
+
+    public BrokerConfig tlsCertFile(final String tlsCertFile)
+    {
+        this.tlsCertFile = tlsCertFile;
+        return this;
+    }
+
+    public BrokerConfig tlsKeyFile(final String tlsKeyFile)
+    {
+        this.tlsKeyFile = tlsKeyFile;
+        return this;
+    }
+
+    public String jwtSecretFile()
+    {
+        return jwtSecretFile;
+    }
+
     /**
-     * Fails fast with a message naming the setting and its allowed range.
+     * HS256 secret for JWT authentication; with it (or {@link #jwtPublicKeyFile(String)}) every subscribe and
+     * publish needs a token.
+     */
+    public BrokerConfig jwtSecretFile(final String file)
+    {
+        this.jwtSecretFile = file;
+        return this;
+    }
+
+    public String jwtPublicKeyFile()
+    {
+        return jwtPublicKeyFile;
+    }
+
+    /**
+     * PEM public key (RSA or EC) or JWKS document for JWT authentication.
+     */
+    public BrokerConfig jwtPublicKeyFile(final String file)
+    {
+        this.jwtPublicKeyFile = file;
+        return this;
+    }
+
+    public String jwtCookieName()
+    {
+        return jwtCookieName;
+    }
+
+    public BrokerConfig jwtCookieName(final String name)
+    {
+        this.jwtCookieName = name;
+        return this;
+    }
+
+    public boolean demo()
+    {
+        return demo;
+    }
+
+    public BrokerConfig demo(final boolean demo)
+    {
+        this.demo = demo;
+        return this;
+    }
+
+    public long demoIntervalMs()
+    {
+        return demoIntervalMs;
+    }
+
+    public BrokerConfig demoIntervalMs(final long demoIntervalMs)
+    {
+        this.demoIntervalMs = demoIntervalMs;
+        return this;
+    }
+
+    /**
+     * Fails fast with a message naming the setting, its value and the allowed range: each setting's own range
+     * ({@link Settings}), then the rules between settings.
      *
      * @return this.
+     * @throws IllegalArgumentException naming the first setting that is out of range.
      */
     public BrokerConfig validate()
     {
-        checkRange("http.port", httpPort, 0, 65535);
-        checkRange("ingest.port", ingestPort, 0, 65535);
-        checkRange("eventLoops", eventLoops, 1, 1024);
-        checkPowerOfTwo("ingest.ringBytes", ingestRingBytes, 64 * 1024, 1 << 30);
-        checkPowerOfTwo("log.capacity", logCapacity, 1024, 1 << 24);
-        checkRange("history.count", historyCount, 1, 1 << 24);
-        checkRange("history.bytes", historyBytes, 1024, 64L << 30);
-        checkRange("history.budgetBytes", historyBudgetBytes, 1024 * 1024, 64L << 30);
-        checkRange("topics.max", maxTopics, 1, 1 << 24);
-        checkRange("stream.maxTopics", maxTopicsPerStream, 1, 65536);
-        checkRange("event.maxDataBytes", maxDataBytes, 16, ingestRingBytes / 16);
-        checkPowerOfTwo("ingest.maxInFlight", maxInFlight, 1, 1 << 20);
+        for (final Setting setting : Settings.ALL)
+        {
+            final Object value = setting.get(this);
+            try
+            {
+                if (null != value)
+                {
+                    setting.check(value);
+                }
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(setting.name() + " " + ex.getMessage() + ", was " + value, ex);
+            }
+        }
+        checkRange("max-data-bytes", maxDataBytes, 16, ingestRingBytes / 16);
         // A publisher resending its whole in-flight window after a reconnect gets every original id back.
-        checkRange("ingest.dedupWindowEvents", dedupWindowEvents, maxInFlight, 1 << 22);
-        checkRange("ingest.dedupWindowMs", dedupWindowMs, 1000, 86_400_000);
-        checkRange("ingest.dedupMaxPublishers", dedupMaxPublishers, 1, 65536);
-        checkRange("connections.max", maxConnections, 0, 10_000_000);
-        checkRange("connections.maxPerAddress", maxConnectionsPerAddress, 0, 10_000_000);
-        checkRange("stream.retryMs", retryMs, 0, 86_400_000);
-        checkRange("stream.heartbeatMs", heartbeatMs, 10, 3_600_000);
-        checkRange("subscriber.bufferBytes", subscriberBufferBytes, 4096, 1 << 30);
-        checkRange("subscriber.slowGraceMs", slowGraceMs, 0, 3_600_000);
-        checkRange("subscriber.socketSendBufferBytes", socketSendBufferBytes, 0, 64 << 20);
-        checkRange("http.requestTimeoutMs", requestTimeoutMs, 10, 3_600_000);
-        checkRange("tls.port", tlsPort, -1, 65535);
+        checkRange("dedup-window-events", dedupWindowEvents, maxInFlight, 1 << 22);
         if (tlsPort >= 0)
         {
             final boolean pem = null != tlsCertFile || null != tlsKeyFile;
             if (pem && tlsSelfSigned)
             {
-                throw new IllegalArgumentException("--tls-cert/--tls-key and --tls-self-signed exclude each other");
+                throw new IllegalArgumentException("tls-cert/tls-key and tls-self-signed exclude each other");
             }
             if (pem && (null == tlsCertFile || null == tlsKeyFile))
             {
-                throw new IllegalArgumentException("--tls-cert and --tls-key must be given together");
+                throw new IllegalArgumentException("tls-cert and tls-key must be given together");
             }
             if (!pem && !tlsSelfSigned)
             {
                 throw new IllegalArgumentException(
-                    "--tls-port needs a certificate: --tls-cert FILE --tls-key FILE, or --tls-self-signed");
+                    "tls-port needs a certificate: tls-cert FILE and tls-key FILE, or tls-self-signed");
             }
         }
         else if (null != tlsCertFile || null != tlsKeyFile || tlsSelfSigned)
         {
-            throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-self-signed need --tls-port");
+            throw new IllegalArgumentException("tls-cert, tls-key and tls-self-signed need tls-port");
         }
-        checkRange("http2.maxConcurrentStreams", http2MaxConcurrentStreams, 1, 1_000_000);
-        checkRange("http2.maxHeaderListBytes", http2MaxHeaderListBytes, 4096, 16 << 20);
-        checkRange("http2.connectionBufferBytes", http2ConnectionBufferBytes, 64 * 1024, 1 << 30);
-        checkRange("ingest.handshakeTimeoutMs", handshakeTimeoutMs, 10, 3_600_000);
-        checkRange("ingest.frameTimeoutMs", frameTimeoutMs, 10, 3_600_000);
-        checkRange("shutdown.timeoutMs", shutdownTimeoutMs, 0, 3_600_000);
         if (corsOrigins.isEmpty())
         {
-            throw new IllegalArgumentException("cors.origins must name at least one origin or *");
+            throw new IllegalArgumentException("cors-origin must name at least one origin or *");
         }
         if (corsOrigins.contains("*") && corsOrigins.size() > 1)
         {
-            throw new IllegalArgumentException("cors.origins must be either * or a list of origins, was " + corsOrigins);
+            throw new IllegalArgumentException("cors-origin must be either * or a list of origins, was " + corsOrigins);
         }
         return this;
     }
@@ -562,15 +732,6 @@ public final class BrokerConfig
         if (value < min || value > max)
         {
             throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
-        }
-    }
-
-    private static void checkPowerOfTwo(final String name, final long value, final long min, final long max)
-    {
-        checkRange(name, value, min, max);
-        if (Long.bitCount(value) != 1)
-        {
-            throw new IllegalArgumentException(name + " must be a power of two, was " + value);
         }
     }
 }

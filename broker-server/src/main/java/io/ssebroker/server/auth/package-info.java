@@ -1,0 +1,7 @@
+/**
+ * Authentication and authorisation: the token a request or an ingest {@code HELLO} carries
+ * ({@link io.ssebroker.server.auth.RequestTokens}), verified as a JWT ({@link io.ssebroker.server.auth.Authenticator})
+ * into what it allows ({@link io.ssebroker.server.auth.Access}, {@link io.ssebroker.server.auth.TopicPatterns}).
+ * Runs on event loops at connect and subscribe time, never per event.
+ */
+package io.ssebroker.server.auth;
