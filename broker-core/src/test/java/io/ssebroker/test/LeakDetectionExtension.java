@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -98,6 +100,10 @@ public final class LeakDetectionExtension implements BeforeAllCallback, AfterAll
             return;
         }
         installed = true;
+        // Netty logs through SLF4J when an SLF4J provider is on the class path (logback in broker-cli's tests):
+        // its leak reports would then never reach this handler. Pin Netty to java.util.logging before the
+        // detector's logger is created, and prove below that a leak is seen.
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         DETECTOR_LOGGER.addHandler(new Handler()
         {
             @Override
@@ -123,5 +129,46 @@ public final class LeakDetectionExtension implements BeforeAllCallback, AfterAll
             {
             }
         });
+        proveReportsArrive();
+    }
+
+    /**
+     * Leaks one buffer on purpose and fails unless the report arrives: a leak check that cannot see leaks must not
+     * pass silently.
+     */
+    private static void proveReportsArrive()
+    {
+        final ResourceLeakDetector.Level level = ResourceLeakDetector.getLevel();
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        try
+        {
+            leakOne();
+            for (int round = 0; round < 10; round++)
+            {
+                System.gc();
+                System.runFinalization();
+                provokeDetection();
+                synchronized (REPORTS)
+                {
+                    if (!REPORTS.isEmpty())
+                    {
+                        REPORTS.clear();
+                        return;
+                    }
+                }
+            }
+            throw new IllegalStateException("Netty's leak reports do not reach the leak check (logger factory " +
+                InternalLoggerFactory.getDefaultFactory().getClass().getName() + "): buffer leaks would pass unseen");
+        }
+        finally
+        {
+            ResourceLeakDetector.setLevel(level);
+        }
+    }
+
+    private static void leakOne()
+    {
+        // Pooled: the unpooled allocator does not track heap buffers.
+        PooledByteBufAllocator.DEFAULT.heapBuffer(16).writeByte(1);
     }
 }

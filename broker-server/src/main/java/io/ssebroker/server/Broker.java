@@ -46,6 +46,9 @@ import io.ssebroker.server.ingest.IngestServerInitializer;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.SystemEpochClock;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
 import java.util.Locale;
@@ -54,8 +57,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A running single-node broker: the engine (ingest ring, sequencer, event log) wired to Netty event
@@ -76,7 +77,7 @@ import java.util.logging.Logger;
  */
 public final class Broker implements AutoCloseable
 {
-    private static final Logger LOG = Logger.getLogger(Broker.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
 
     private final BrokerConfig config;
     private final MetricsRegistry metrics = new MetricsRegistry();
@@ -236,9 +237,10 @@ public final class Broker implements AutoCloseable
             .bind(new InetSocketAddress(config.host(), config.ingestPort()))
             .sync()
             .channel();
-        LOG.info(() -> "broker listening: http " + httpServer.localAddress() +
-            (null == tlsServer ? "" : ", tls " + tlsServer.localAddress()) + ", ingest " + ingestServer.localAddress() +
-            ", " + config.eventLoops() + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + "), first id " + epochId);
+        if (LOG.isInfoEnabled())
+        {
+            LOG.info(startLine());
+        }
     }
 
     private ServerBootstrap httpBootstrap(final WriteBufferWaterMark waterMark)
@@ -265,7 +267,7 @@ public final class Broker implements AutoCloseable
             TlsContexts.selfSigned(provider) :
             TlsContexts.fromPem(java.nio.file.Path.of(config.tlsCertFile()), java.nio.file.Path.of(config.tlsKeyFile()),
                 provider);
-        LOG.info(() -> "TLS port uses " + loaded.providerDescription() + (loaded.selfSigned() ? " (self-signed)" : ""));
+        LOG.info("TLS port uses {}{}", loaded.providerDescription(), loaded.selfSigned() ? " (self-signed)" : "");
         return loaded;
     }
 
@@ -281,7 +283,32 @@ public final class Broker implements AutoCloseable
     private void onSequencerError(final Throwable error)
     {
         counters.increment(Counter.SEQUENCER_ERRORS);
-        LOG.log(Level.SEVERE, "sequencer error", error);
+        LOG.error("sequencer error", error);
+    }
+
+    /**
+     * The one start-up line: ports and their protocols, the limits that shape behaviour, authentication and the
+     * id epoch (the first id of this run).
+     */
+    private String startLine()
+    {
+        return "sse-broker " + BuildVersion.version() + " started:" +
+            " http " + address(httpServer) + " (HTTP/1.1, h2c)" +
+            ", tls " + (null == tlsServer ? "off" : address(tlsServer) + " (h2, http/1.1 by ALPN)") +
+            ", ingest " + address(ingestServer) + " (protocol v1, v2)" +
+            "; " + config.eventLoops() + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + ")" +
+            "; limits: history " + config.historyCount() + " events / " + config.historyBytes() + " bytes per topic, " +
+            config.historyBudgetBytes() + " bytes in all, data " + config.maxDataBytes() + " bytes, " +
+            config.maxTopics() + " topics, " + config.maxConnections() + " connections, subscriber buffer " +
+            config.subscriberBufferBytes() + " bytes, slow grace " + config.slowGraceMs() + " ms" +
+            "; auth " + (authenticator.enabled() ? "jwt" : null != config.ingestToken() ? "ingest token" : "off") +
+            "; id epoch " + epochId;
+    }
+
+    private static String address(final Channel server)
+    {
+        final InetSocketAddress address = (InetSocketAddress)server.localAddress();
+        return address.getHostString() + ":" + address.getPort();
     }
 
     /**
@@ -586,7 +613,7 @@ public final class Broker implements AutoCloseable
                 }
                 catch (final RuntimeException ex)
                 {
-                    LOG.log(Level.WARNING, "shutdown step failed", ex);
+                    LOG.warn("shutdown step failed", ex);
                 }
                 finally
                 {

@@ -4,9 +4,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 
+import org.slf4j.Logger;
+
 import java.io.IOException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * What every connection handler does with an exception that reaches {@code exceptionCaught}: an I/O
@@ -39,7 +39,7 @@ public final class ConnectionErrors
         else
         {
             counters.increment(Counter.HANDLER_EXCEPTIONS);
-            log.log(Level.WARNING, what + " failed: " + ctx.channel(), cause);
+            log.warn("{} failed: {}", what, ctx.channel(), cause);
         }
     }
 }

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -144,6 +146,7 @@ public final class ServeCommand implements Callable<Integer>
         }
         final BrokerConfig config = effective.config();
         final String host = config.host();
+        configureLogging(config);
 
         final Broker broker;
         try
@@ -198,6 +201,19 @@ public final class ServeCommand implements Callable<Integer>
         System.out.println();
         stopped.await();
         return 0;
+    }
+
+    private static void configureLogging(final BrokerConfig config)
+    {
+        final Optional<LogBackend> backend = ServiceLoader.load(LogBackend.class).findFirst();
+        if (backend.isPresent())
+        {
+            backend.get().configure(config.logFormat(), config.logLevel());
+        }
+        else if (!"text".equals(config.logFormat()) || !"info".equals(config.logLevel()))
+        {
+            System.err.println("warning: no logging backend on the class path: log-format and log-level have no effect");
+        }
     }
 
     /**

@@ -58,6 +58,8 @@ public final class BrokerConfig
     String jwtSecretFile;
     String jwtPublicKeyFile;
     String jwtCookieName = "access_token";
+    String logFormat = "text";
+    String logLevel = "info";
     boolean demo;
     long demoIntervalMs = 250;
 
@@ -643,6 +645,28 @@ public final class BrokerConfig
     public BrokerConfig jwtCookieName(final String name)
     {
         this.jwtCookieName = name;
+        return this;
+    }
+
+    public String logFormat()
+    {
+        return logFormat;
+    }
+
+    public BrokerConfig logFormat(final String format)
+    {
+        this.logFormat = format;
+        return this;
+    }
+
+    public String logLevel()
+    {
+        return logLevel;
+    }
+
+    public BrokerConfig logLevel(final String level)
+    {
+        this.logLevel = level;
         return this;
     }
 

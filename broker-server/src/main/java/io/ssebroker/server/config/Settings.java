@@ -112,6 +112,10 @@ public final class Settings
             (c, v) -> c.http2ConnectionBufferBytes(v.intValue())),
         number("shutdown-timeout-ms", "Graceful shutdown deadline", 0, HOUR_MS,
             BrokerConfig::shutdownTimeoutMs, BrokerConfig::shutdownTimeoutMs),
+        choice("log-format", "Log lines as text, or as one JSON object per line", List.of("text", "json"),
+            BrokerConfig::logFormat, BrokerConfig::logFormat),
+        choice("log-level", "Least severe level logged", List.of("error", "warn", "info", "debug", "trace"),
+            BrokerConfig::logLevel, BrokerConfig::logLevel),
         bool("demo", "Publish a built-in ticker feed", BrokerConfig::demo, BrokerConfig::demo),
         number("demo-interval-ms", "Demo update interval per topic", 1, HOUR_MS,
             BrokerConfig::demoIntervalMs, BrokerConfig::demoIntervalMs));

@@ -2,6 +2,9 @@ package io.ssebroker.server.demo;
 
 import io.ssebroker.client.IngestClient;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -9,8 +12,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Publishes random-walk quotes for a few ticker topics over the TCP ingest protocol, so a fresh
@@ -20,7 +21,7 @@ public final class DemoFeed implements AutoCloseable
 {
     public static final List<String> TOPICS = List.of("ticker.AAPL", "ticker.MSFT", "ticker.GOOG", "ticker.EURUSD");
 
-    private static final Logger LOG = Logger.getLogger(DemoFeed.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(DemoFeed.class);
     private static final double[] START_PRICES = {190.0, 410.0, 170.0, 1.08};
 
     private final IngestClient client;
@@ -65,7 +66,7 @@ public final class DemoFeed implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            LOG.log(Level.WARNING, "demo feed publish failed", ex);
+            LOG.warn("demo feed publish failed", ex);
         }
     }
 
@@ -79,7 +80,7 @@ public final class DemoFeed implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            LOG.log(Level.FINE, "demo feed close", ex);
+            LOG.debug("demo feed close", ex);
         }
     }
 }

@@ -31,9 +31,11 @@ import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.ConnectionErrors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * Routes HTTP/1.1 requests of one connection.
@@ -74,7 +76,7 @@ import java.util.logging.Logger;
  */
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 {
-    private static final Logger LOG = Logger.getLogger(HttpRequestHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
     private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
 
     private final Broker broker;

@@ -19,8 +19,10 @@ import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.metrics.HttpMetrics;
 import io.ssebroker.server.ConnectionErrors;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * The only handler of a connection once it carries an event stream: it is the subscriber's
@@ -35,7 +37,7 @@ import java.util.logging.Logger;
  */
 final class SseStreamHandler extends ChannelInboundHandlerAdapter implements SubscriberSink
 {
-    private static final Logger LOG = Logger.getLogger(SseStreamHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SseStreamHandler.class);
     /** Longest wait for the end of a body to be taken by a client before the connection is reset. */
     private static final long END_OF_BODY_WAIT_MS = 5_000;
 

@@ -55,12 +55,14 @@ import io.ssebroker.server.http.RequestTarget;
 import io.ssebroker.server.http.StaticPages;
 import io.ssebroker.server.http.SubscribeRequest;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * One HTTP/2 connection (h2c with prior knowledge, h2c upgraded from HTTP/1.1, or h2 over TLS) and
@@ -102,7 +104,7 @@ import java.util.logging.Logger;
  */
 public final class Http2BrokerHandler extends Http2ConnectionHandler
 {
-    private static final Logger LOG = Logger.getLogger(Http2BrokerHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Http2BrokerHandler.class);
     private static final AsciiString EVENT_STREAM = AsciiString.cached("text/event-stream; charset=utf-8");
     private static final AsciiString NO_CACHE = AsciiString.cached("no-cache");
     private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
@@ -226,7 +228,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             return;
         }
         counters.increment(Counter.HTTP_REQUEST_TIMEOUT);
-        LOG.fine(() -> "HTTP/2 connection from " + ctx.channel().remoteAddress() + " sent no preface: closed");
+        LOG.debug("HTTP/2 connection from {} sent no preface: closed", ctx.channel().remoteAddress());
         ctx.close();
     }
 
@@ -344,8 +346,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         }
         else
         {
-            LOG.fine(() -> "HTTP/2 connection error from " + ctx.channel().remoteAddress() + ": " + error + " " +
-                cause.getMessage());
+            LOG.debug("HTTP/2 connection error from {}: {} {}", ctx.channel().remoteAddress(), error, cause.getMessage());
         }
         super.onConnectionError(ctx, outbound, cause, http2Ex);
     }

@@ -22,10 +22,12 @@ import io.ssebroker.server.auth.Authenticator;
 import io.ssebroker.server.auth.TopicPatterns;
 import io.ssebroker.server.config.BrokerConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 import static io.ssebroker.client.IngestErrorCode.AUTH_FAILED;
 import static io.ssebroker.client.IngestErrorCode.BAD_FRAME;
@@ -87,7 +89,7 @@ import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_V2_BODY_BYTES;
  */
 final class IngestConnectionHandler extends ChannelInboundHandlerAdapter implements PublisherSession.Listener
 {
-    private static final Logger LOG = Logger.getLogger(IngestConnectionHandler.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(IngestConnectionHandler.class);
 
     /** Longest wait for the sequencer to take the publishes before a connection-level error. */
     private static final long FATAL_ACK_WAIT_MS = 1000;

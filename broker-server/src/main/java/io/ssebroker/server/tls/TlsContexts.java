@@ -13,6 +13,9 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +38,6 @@ import java.security.interfaces.EdECKey;
 import java.security.interfaces.RSAKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Locale;
-import java.util.logging.Logger;
 
 /**
  * Builds the server {@link SslContext} of the broker's TLS port, either from PEM files
@@ -84,7 +86,7 @@ public final class TlsContexts
     private static final String SELF_SIGNED_KEY_ALGORITHM = "EC";
     private static final int SELF_SIGNED_KEY_BITS = 256;
 
-    private static final Logger LOG = Logger.getLogger(TlsContexts.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
 
     /**
      * Which TLS implementation to use; the values of {@value TlsContexts#PROVIDER_FLAG}.
@@ -230,7 +232,7 @@ public final class TlsContexts
             throw new IllegalStateException("cannot build a TLS context for the self-signed certificate: " + reason(ex), ex);
         }
 
-        LOG.warning(
+        LOG.warn(
             "TLS is serving a SELF-SIGNED certificate for " + SELF_SIGNED_HOST + " generated at start-up: for development only. " +
             "Browsers and clients reject it unless told to accept it (curl -k; Chromium " +
             "--ignore-certificate-errors-spki-list=" + tls.spkiSha256Base64() + "). " +
