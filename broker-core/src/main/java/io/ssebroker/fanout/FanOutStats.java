@@ -1,5 +1,7 @@
 package io.ssebroker.fanout;
 
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 import io.ssebroker.metrics.MetricsRegistry;
 import io.ssebroker.metrics.MetricsRegistry.Kind;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -11,6 +13,18 @@ import org.agrona.concurrent.status.AtomicCounter;
  */
 public final class FanOutStats
 {
+    /** Largest latency recorded, in microseconds (60 s); larger values are recorded as this. */
+    public static final long MAX_LATENCY_US = 60_000_000L;
+    /** Largest lag recorded, in events; larger values are recorded as this. */
+    public static final long MAX_LAG_EVENTS = 1L << 30;
+
+    /**
+     * Ingest-to-write latency of each event this loop applied, in microseconds. Single writer (the loop,
+     * allocation-free {@code recordValue}); one reader at a time takes interval histograms.
+     */
+    private final SingleWriterRecorder latencyUs = new SingleWriterRecorder(1, MAX_LATENCY_US, 2);
+    /** Events each subscriber of this loop was behind at the last timer tick; replaced whole, read by any thread. */
+    private volatile Histogram lagEvents = new Histogram(1, MAX_LAG_EVENTS, 2);
     private final AtomicCounter deliveries;
     private final AtomicCounter deliveredBytes;
     private final AtomicCounter stalls;
@@ -82,6 +96,42 @@ public final class FanOutStats
     void subscriberCount(final int count)
     {
         subscribers.setOrdered(count);
+    }
+
+    /**
+     * @param latencyNs from the publish's read at ingest to this loop's write of it.
+     */
+    void recordLatencyNs(final long latencyNs)
+    {
+        latencyUs.recordValue(Math.max(1, Math.min(MAX_LATENCY_US, latencyNs / 1000)));
+    }
+
+    /**
+     * @param snapshot events behind head per subscriber, taken now; handed over, not modified afterwards.
+     */
+    void publishLag(final Histogram snapshot)
+    {
+        lagEvents = snapshot;
+    }
+
+    /**
+     * Ingest-to-write latencies recorded since the previous call, in microseconds. One caller at a time.
+     *
+     * @param recycle the histogram the previous call returned, or null.
+     * @return the interval histogram.
+     */
+    public Histogram latencyIntervalUs(final Histogram recycle)
+    {
+        return latencyUs.getIntervalHistogram(recycle);
+    }
+
+    /**
+     * @return how many events each subscriber of this loop was behind its topics' newest at the last timer tick
+     *         (about once a second); do not modify. Any thread.
+     */
+    public Histogram lagEvents()
+    {
+        return lagEvents;
     }
 
     /** Events written to subscribers. Any thread. */

@@ -7,6 +7,7 @@ import io.ssebroker.log.EventLog;
 import io.ssebroker.log.Topic;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.MetricsRegistry;
+import org.HdrHistogram.Histogram;
 
 import java.util.Arrays;
 import java.util.concurrent.Executor;
@@ -52,6 +53,11 @@ public final class LoopFanOut
     private final ByteBufAllocator alloc;
     private final long epochId;
     private final int maxBatch;
+    /** Ingest times of the APPENDs of the current drain (at most a batch), recorded after the write. */
+    private final long[] pendingReceivedNs;
+    private int pendingLatencies;
+    /** Reused each timer tick for the subscribers' lag; copied out, never shared. */
+    private final Histogram lagScratch = new Histogram(1, FanOutStats.MAX_LAG_EVENTS, 2);
     private final long graceNs;
     private final long heartbeatNs;
     private final ByteBuf preamble;
@@ -124,6 +130,7 @@ public final class LoopFanOut
         this.alloc = alloc;
         this.epochId = epochId;
         this.maxBatch = maxBatch;
+        this.pendingReceivedNs = new long[maxBatch];
         this.graceNs = graceNs;
         this.heartbeatNs = heartbeatNs;
         this.preamble = SseControlFrames.preamble(retryMs);
@@ -183,6 +190,11 @@ public final class LoopFanOut
             ensureTopic(topic);
             if (EventLog.APPEND == log.kind(s))
             {
+                final long receivedNs = log.receivedNs(s);
+                if (0 != receivedNs)
+                {
+                    pendingReceivedNs[pendingLatencies++] = receivedNs;
+                }
                 final long id = log.id(s);
                 histories[topic].append(
                     id, log.frameBuffer(s), log.frameOffset(s), log.frameLength(s), log.payloadLength(s));
@@ -218,8 +230,28 @@ public final class LoopFanOut
         dirtyTopicCount = 0;
 
         writeDirty(nowNs);
+        recordLatencies();
         applyTrims();
         return (int)(limit - consumed);
+    }
+
+    /**
+     * Ingest-to-write latency of the events just applied, one clock read for the batch: each event counts once
+     * per loop, however many subscribers it went to.
+     */
+    private void recordLatencies()
+    {
+        final int count = pendingLatencies;
+        if (count > 0)
+        {
+            final long nowNs = System.nanoTime();
+            final long[] received = pendingReceivedNs;
+            for (int i = 0; i < count; i++)
+            {
+                stats.recordLatencyNs(nowNs - received[i]);
+            }
+            pendingLatencies = 0;
+        }
     }
 
     private void writeDirty(final long nowNs)
@@ -532,6 +564,7 @@ public final class LoopFanOut
      */
     public void onTimer(final long nowNs)
     {
+        publishLag();
         for (int i = allCount - 1; i >= 0; i--)
         {
             final SubscriberCursor cursor = all[i];
@@ -551,6 +584,28 @@ public final class LoopFanOut
             }
         }
         flushConnections();
+    }
+
+    /**
+     * Records how many retained events each subscriber has still to receive, summed over its topics, and hands
+     * the histogram to the stats (a fresh copy a tick: once a second, off the delivery path).
+     */
+    private void publishLag()
+    {
+        final Histogram lag = lagScratch;
+        lag.reset();
+        for (int i = 0; i < allCount; i++)
+        {
+            final SubscriberCursor cursor = all[i];
+            final int[] topics = cursor.topics;
+            long behind = 0;
+            for (int t = 0; t < topics.length; t++)
+            {
+                behind += Math.max(0, histories[topics[t]].head() - cursor.positions[t]);
+            }
+            lag.recordValue(Math.min(FanOutStats.MAX_LAG_EVENTS, behind));
+        }
+        stats.publishLag(lag.copy());
     }
 
     /**

@@ -4,11 +4,16 @@ package io.ssebroker.ingest;
  * Layout of a publish message in the ingest ring (native byte order, written and read on this host).
  *
  * <pre>
- *   0            4             8                        16            20            24          28      30      32                    40
- *   +------------+-------------+------------------------+-------------+-------------+-----------+-------+-------+---------------------+-----+-------+------+
- *   | session id | topic index | publish sequence       | data fields | first break | publisher | evLen | keyLen| publisher sequence  | key | event | data |
- *   |            |             | (per session)          | length      | (or -1)     | (or -1)   |       |       | (0 without one)     |     |       |      |
- *   +------------+-------------+------------------------+-------------+-------------+-----------+-------+-------+---------------------+-----+-------+------+
+ *   0            4             8                  16            20            24          28      30
+ *   +------------+-------------+------------------+-------------+-------------+-----------+-------+-------+
+ *   | session id | topic index | publish sequence | data fields | first break | publisher | evLen | keyLen|
+ *   |            |             | (per session)    | length      | (or -1)     | (or -1)   |       |       |
+ *   +------------+-------------+------------------+-------------+-------------+-----------+-------+-------+
+ *   32                    40                  48
+ *   +---------------------+-------------------+-----+-------+------+
+ *   | publisher sequence  | received at       | key | event | data |
+ *   | (0 without one)     | (nanoTime, or 0)  |     |       |      |
+ *   +---------------------+-------------------+-----+-------+------+
  * </pre>
  * The data length is the message length minus {@link #KEY_OFFSET}, the key length and the event
  * length. The publisher and its sequence, or the key, let the sequencer take a resend at most once
@@ -17,7 +22,9 @@ package io.ssebroker.ingest;
  * The producer (an event loop) scans the data for line breaks while it has it in cache and records
  * what the SSE encoding needs: the {@code data:} lines' total length
  * ({@link io.ssebroker.codec.SseFrameEncoder#dataFieldsLength}) and the offset of the first CR or LF
- * within the data, -1 when there is none. The single sequencer thread then sizes and encodes the
+ * within the data, -1 when there is none. It also records when the publish was read from its connection
+ * ({@link System#nanoTime()}, once per read), from which the event loops measure the broker's latency up to
+ * their socket write; 0 means not measured. The single sequencer thread then sizes and encodes the
  * frame without reading the data twice; the scan runs in parallel on the event loops.
  */
 public final class IngestMessageDescriptor
@@ -34,8 +41,9 @@ public final class IngestMessageDescriptor
     public static final int EVENT_LENGTH_OFFSET = 28;
     public static final int KEY_LENGTH_OFFSET = 30;
     public static final int PUBLISHER_SEQUENCE_OFFSET = 32;
+    public static final int RECEIVED_NS_OFFSET = 40;
     /** The key, then the event name, then the data. */
-    public static final int KEY_OFFSET = 40;
+    public static final int KEY_OFFSET = 48;
 
     private IngestMessageDescriptor()
     {

@@ -19,6 +19,7 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.MSG_PUBLISH;
 import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_SEQUENCE_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.RECEIVED_NS_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
@@ -123,9 +124,20 @@ public final class IngestRing
     public final class Producer
     {
         private final ByteBuffer view = buffer.byteBuffer().duplicate();
+        private long receivedNs;
 
         private Producer()
         {
+        }
+
+        /**
+         * Stamps the publishes offered from now on as read at {@code nowNs} ({@link System#nanoTime()}); call once
+         * per read from the publisher's connection, not per publish. Unstamped publishes carry 0 and are not
+         * measured.
+         */
+        public void receivedAt(final long nowNs)
+        {
+            this.receivedNs = nowNs;
         }
 
         /**
@@ -186,6 +198,7 @@ public final class IngestRing
             buffer.putShort(index + EVENT_LENGTH_OFFSET, (short)eventLength);
             buffer.putShort(index + KEY_LENGTH_OFFSET, (short)keyLength);
             buffer.putLong(index + PUBLISHER_SEQUENCE_OFFSET, publisherSequence);
+            buffer.putLong(index + RECEIVED_NS_OFFSET, receivedNs);
             copy(src, keyIndex, index + KEY_OFFSET, keyLength);
             final int eventStart = index + KEY_OFFSET + keyLength;
             copy(src, eventIndex, eventStart, eventLength);

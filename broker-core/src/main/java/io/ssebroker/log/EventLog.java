@@ -50,6 +50,7 @@ public final class EventLog
     private final int[] offsets;
     private final int[] lengths;
     private final int[] payloadLengths;
+    private final long[] receivedNs;
     private final PaddedSequence published = new PaddedSequence(0);
     private final PaddedSequence headId;
     private final PaddedSequence[] consumed;
@@ -81,6 +82,7 @@ public final class EventLog
         this.offsets = new int[capacity];
         this.lengths = new int[capacity];
         this.payloadLengths = new int[capacity];
+        this.receivedNs = new long[capacity];
         this.headId = new PaddedSequence(initialHeadId);
         this.consumed = new PaddedSequence[readers];
         for (int i = 0; i < readers; i++)
@@ -149,7 +151,27 @@ public final class EventLog
         final int length,
         final int payloadLength)
     {
+        append(topic, id, trimUpToId, buffer, offset, length, payloadLength, 0);
+    }
+
+    /**
+     * As {@link #append(int, long, long, ByteBuf, int, int, int)}, with when the publish was read from its
+     * connection.
+     *
+     * @param receivedNs {@link System#nanoTime()} at ingest, or 0 when not measured.
+     */
+    public void append(
+        final int topic,
+        final long id,
+        final long trimUpToId,
+        final ByteBuf buffer,
+        final int offset,
+        final int length,
+        final int payloadLength,
+        final long receivedNs)
+    {
         final int slot = (int)(writeCount++ & mask);
+        this.receivedNs[slot] = receivedNs;
         kinds[slot] = APPEND;
         topics[slot] = topic;
         ids[slot] = id;
@@ -171,6 +193,7 @@ public final class EventLog
         ids[slot] = upToId;
         trimUpToIds[slot] = upToId;
         buffers[slot] = null;
+        receivedNs[slot] = 0;
     }
 
     /**
@@ -243,6 +266,15 @@ public final class EventLog
     public int payloadLength(final long sequence)
     {
         return payloadLengths[(int)(sequence & mask)];
+    }
+
+    /**
+     * @return when the event was read from its publisher's connection ({@link System#nanoTime()}), 0 when not
+     *         measured.
+     */
+    public long receivedNs(final long sequence)
+    {
+        return receivedNs[(int)(sequence & mask)];
     }
 
     /**

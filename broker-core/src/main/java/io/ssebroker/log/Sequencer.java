@@ -22,6 +22,7 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.PUBLISHER_SEQUENCE_OFFSET;
+import static io.ssebroker.ingest.IngestMessageDescriptor.RECEIVED_NS_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.FIRST_BREAK_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SEQUENCE_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.SESSION_ID_OFFSET;
@@ -255,7 +256,8 @@ public final class Sequencer implements Agent
         FrameSlabs.commit(slab, frameLength);
 
         final long trimUpTo = retention.append(topic, id, frameLength);
-        log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength, payloadLength);
+        log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength, payloadLength,
+            buffer.getLong(index + RECEIVED_NS_OFFSET));
         appendedInBatch++;
         eventsSequenced++;
         bytesEncoded += frameLength;

@@ -272,6 +272,44 @@ class LoopFanOutTest
     }
 
     @Test
+    void shouldMeasureLagAtTheTimerAndLatencyOfStampedEvents()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final RecordingSink slow = new RecordingSink();
+            final RecordingSink fast = new RecordingSink();
+            final SubscriberCursor slowCursor = engine.subscribe(slow, null, "t", "u");
+            engine.subscribe(fast, null, "t");
+            slow.writable = false;
+            engine.producer.receivedAt(System.nanoTime());
+            for (int i = 0; i < 5; i++)
+            {
+                engine.publish("t", "", "v" + i);
+            }
+            engine.publish("u", "", "w");
+            engine.fanOut.onTimer(engine.nowNs);
+            // The slow one is behind by everything on both its topics; the fast one by nothing.
+            assertEquals(6, engine.fanOut.stats().lagEvents().getMaxValue());
+            assertEquals(0, engine.fanOut.stats().lagEvents().getMinValue());
+            assertEquals(2, engine.fanOut.stats().lagEvents().getTotalCount());
+
+            slow.writable = true;
+            engine.fanOut.onWritable(slowCursor, engine.nowNs);
+            engine.fanOut.onTimer(engine.nowNs);
+            assertEquals(0, engine.fanOut.stats().lagEvents().getMaxValue());
+
+            // One observation per event applied on this loop, however many subscribers it reached.
+            final org.HdrHistogram.Histogram latency = engine.fanOut.stats().latencyIntervalUs(null);
+            assertEquals(6, latency.getTotalCount());
+            assertTrue(latency.getMaxValue() >= 1 && latency.getMaxValue() < FanOutStats.MAX_LATENCY_US);
+            // Publishes without a stamp (receivedAt 0) are not measured.
+            engine.producer.receivedAt(0);
+            engine.publish("t", "", "unstamped");
+            assertEquals(0, engine.fanOut.stats().latencyIntervalUs(latency).getTotalCount());
+        }
+    }
+
+    @Test
     void shouldCountDeliveriesSubscribersAndEvictionsInTheRegistry()
     {
         try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))

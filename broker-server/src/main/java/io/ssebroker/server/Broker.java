@@ -23,7 +23,10 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
+import io.ssebroker.fanout.FanOutStats;
+import io.ssebroker.server.metrics.DeliveryMetrics;
 import io.ssebroker.server.metrics.HttpMetrics;
+import io.ssebroker.server.metrics.IngestMetrics;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
@@ -50,7 +53,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -84,6 +89,7 @@ public final class Broker implements AutoCloseable
     private final BrokerCounters counters = new BrokerCounters(metrics);
     private final PrometheusExposition exposition;
     private final HttpMetrics httpMetrics = new HttpMetrics(metrics);
+    private final IngestMetrics ingestMetrics = new IngestMetrics(metrics);
     private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -108,6 +114,7 @@ public final class Broker implements AutoCloseable
     private Channel tlsServer;
     private ServerTls tls;
     private final Authenticator authenticator;
+    private final DeliveryMetrics deliveryMetrics;
 
     private Broker(final BrokerConfig config)
     {
@@ -170,6 +177,13 @@ public final class Broker implements AutoCloseable
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
         this.exposition = new PrometheusExposition(metrics);
+        final List<FanOutStats> loopStats = new ArrayList<>();
+        for (final LoopFanOut fanOut : fanOutArray)
+        {
+            loopStats.add(fanOut.stats());
+        }
+        this.deliveryMetrics = new DeliveryMetrics(loopStats);
+        exposition.register(deliveryMetrics);
         this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
         this.sequencerRunner = new AgentRunner(
             new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
@@ -309,6 +323,22 @@ public final class Broker implements AutoCloseable
     {
         final InetSocketAddress address = (InetSocketAddress)server.localAddress();
         return address.getHostString() + ":" + address.getPort();
+    }
+
+    /**
+     * @return ingest answers by outcome and error code.
+     */
+    public IngestMetrics ingestMetrics()
+    {
+        return ingestMetrics;
+    }
+
+    /**
+     * @return latency and lag over every event loop.
+     */
+    public DeliveryMetrics deliveryMetrics()
+    {
+        return deliveryMetrics;
     }
 
     /**

@@ -297,8 +297,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
                 break;
 
             case METRICS:
-                answer(request, responses.metrics(ctx.alloc(), broker.exposition().scrape(), PrometheusExposition.CONTENT_TYPE),
-                    false);
+                final PrometheusExposition.Scrape scrape = broker.exposition().scrape(request.headers().get(HttpHeaderNames.ACCEPT));
+                answer(request, responses.metrics(ctx.alloc(), scrape.body(), scrape.contentType()), false);
                 break;
 
             case HEALTH:

@@ -104,8 +104,9 @@ public final class PublishQueue implements PublisherSession.Listener
             producer = broker.ingestRing().newProducer();
         }
         broker.counters().increment(Counter.HTTP_PUBLISHES);
-        final Pending p = new Pending(message, topicIndex, keyLength, eventLength, answer,
-            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs()));
+        final long nowNs = System.nanoTime();
+        final Pending p = new Pending(message, topicIndex, keyLength, eventLength, answer, nowNs,
+            nowNs + TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs()));
         pending.addLast(p);
         waiting++;
         offerWaiting();
@@ -187,6 +188,7 @@ public final class PublishQueue implements PublisherSession.Listener
             final int keyIndex = message.readerIndex();
             final int eventIndex = keyIndex + p.keyLength;
             final int dataIndex = eventIndex + p.eventLength;
+            producer.receivedAt(p.receivedNs);
             if (producer.offer(session.id(), p.sequence, p.topicIndex, Deduplication.NO_PUBLISHER, 0,
                 message, keyIndex, p.keyLength, eventIndex, p.eventLength, dataIndex, message.writerIndex() - dataIndex))
             {
@@ -282,6 +284,7 @@ public final class PublishQueue implements PublisherSession.Listener
         final int keyLength;
         final int eventLength;
         final Answer answer;
+        final long receivedNs;
         final long deadlineNs;
         ByteBuf message;
         long sequence;
@@ -293,8 +296,10 @@ public final class PublishQueue implements PublisherSession.Listener
             final int keyLength,
             final int eventLength,
             final Answer answer,
+            final long receivedNs,
             final long deadlineNs)
         {
+            this.receivedNs = receivedNs;
             this.message = message;
             this.topicIndex = topicIndex;
             this.keyLength = keyLength;

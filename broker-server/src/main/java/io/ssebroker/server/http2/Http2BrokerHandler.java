@@ -423,7 +423,8 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 break;
 
             case METRICS:
-                respond(stream, responses.metrics(ctx.alloc(), broker.exposition().scrape(), PrometheusExposition.CONTENT_TYPE),
+                final PrometheusExposition.Scrape scrape = broker.exposition().scrape(string(headers.get(HttpHeaderNames.ACCEPT)));
+                respond(stream, responses.metrics(ctx.alloc(), scrape.body(), scrape.contentType()),
                     HttpMethod.HEAD.equals(httpMethod));
                 break;
 

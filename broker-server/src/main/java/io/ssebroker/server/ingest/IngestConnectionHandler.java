@@ -130,6 +130,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private ScheduledFuture<?> frameTimeout;
     private PublisherSession session;
     private IngestRing.Producer producer;
+    private long readNs;
     private int version;
     private Deduplication.PublisherRecord publisher;
     /** Highest non-zero publisher sequence seen on this connection (version 2). */
@@ -172,6 +173,12 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         {
             io.netty.util.ReferenceCountUtil.release(msg);
             return;
+        }
+        // One clock read per socket read: the ingest time of the publishes in it (end-to-end latency metric).
+        readNs = System.nanoTime();
+        if (null != producer)
+        {
+            producer.receivedAt(readNs);
         }
         cumulation = null == cumulation ?
             (ByteBuf)msg : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, (ByteBuf)msg);
@@ -413,6 +420,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             return false;
         }
         producer = broker.ingestRing().newProducer();
+        producer.receivedAt(readNs);
         this.version = version;
         state = STATE_OPEN;
         cancel(handshakeTimeout);
@@ -700,6 +708,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 
     private ByteBuf writeAck(final ByteBuf out, final long firstSequence, final int count, final long firstId)
     {
+        broker.ingestMetrics().acked(count);
         final ByteBuf buf = null == out ? ctx.alloc().buffer((HEADER_BYTES + ACK_BODY_BYTES) * 4) : out;
         buf.writeInt(1 + ACK_BODY_BYTES)
             .writeByte(TYPE_ACK)
@@ -727,6 +736,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
 
     private void writeError(final long sequence, final int code, final String message)
     {
+        broker.ingestMetrics().error(code);
         final byte[] text = message.getBytes(StandardCharsets.UTF_8);
         final int textLength = Math.min(text.length, 65535);
         final ByteBuf buf = ctx.alloc().buffer(HEADER_BYTES + ERROR_FIXED_BODY_BYTES + textLength);

@@ -39,6 +39,8 @@ final class MetricHelp
         HELP.put("ingest_protocol_errors", "Ingest connections closed for a protocol error");
         HELP.put("ingest_auth_failed", "Ingest HELLOs refused with AUTH_FAILED");
         HELP.put("ingest_rejected_forbidden_topic", "Ingest PUBLISH frames refused: the token does not allow the topic");
+        HELP.put("ingest_acked_publishes", "Ingest PUBLISH frames acknowledged (per frame, not per ACK run)");
+        HELP.put("ingest_errors", "Ingest ERROR frames sent, by code");
         HELP.put("ingest_back_pressure_pauses", "Times an ingest connection stopped being read (back-pressure)");
         HELP.put("connections_refused_total_limit", "Connections refused over --max-connections");
         HELP.put("connections_refused_per_address_limit", "Connections refused over --max-connections-per-address");

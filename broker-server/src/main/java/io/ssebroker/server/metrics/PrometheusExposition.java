@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -20,11 +22,12 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.ssebroker.metrics.MetricsRegistry;
 
 /**
- * The broker's {@link MetricsRegistry} and the JVM's own metrics in the Prometheus text exposition format, for
- * {@code GET /metrics}. The Prometheus client builds the snapshots and writes the format; this class only maps
- * each registry metric to a counter or gauge family named {@code sse_<name>} with the registry's labels.
+ * The broker's {@link MetricsRegistry} and the JVM's own metrics in the Prometheus exposition formats, for
+ * {@code GET /metrics}. The Prometheus client builds the snapshots and writes the format the scraper's
+ * {@code Accept} header asks for (the text format by default; the protobuf format, OpenMetrics); this class only
+ * maps each registry metric to a counter or gauge family named {@code sse_<name>} with the registry's labels.
  * <p>
- * <b>Threading:</b> {@link #scrape()} may be called from any thread, several at once; it reads the registry
+ * <b>Threading:</b> {@link #scrape(String)} may be called from any thread, several at once; it reads the registry
  * under its contract (volatile reads) and allocates only per scrape.
  */
 public final class PrometheusExposition implements MultiCollector
@@ -35,12 +38,47 @@ public final class PrometheusExposition implements MultiCollector
     private final MetricsRegistry metrics;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final ExpositionFormats formats = ExpositionFormats.init();
+
+    /**
+     * One scrape's body and its content type.
+     */
+    public record Scrape(byte[] body, String contentType)
+    {
+    }
 
     public PrometheusExposition(final MetricsRegistry metrics)
     {
         this.metrics = metrics;
         registry.register(this);
         JvmMetrics.builder().register(registry);
+    }
+
+    /**
+     * Adds metrics of another source (latency histograms, lag) to the exposition. At start-up.
+     */
+    public void register(final MultiCollector collector)
+    {
+        registry.register(collector);
+    }
+
+    /**
+     * @param accept the request's {@code Accept} header, or null.
+     * @return every metric, broker and JVM, in the format the header asks for (text when it names none).
+     */
+    public Scrape scrape(final String accept)
+    {
+        final ExpositionFormatWriter chosen = formats.findWriter(accept);
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try
+        {
+            chosen.write(out, registry.scrape());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return new Scrape(out.toByteArray(), chosen.getContentType());
     }
 
     /**

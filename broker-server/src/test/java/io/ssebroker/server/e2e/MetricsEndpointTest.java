@@ -3,15 +3,22 @@ package io.ssebroker.server.e2e;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
+import io.ssebroker.client.IngestClient;
+import io.ssebroker.client.IngestErrorCode;
+import io.ssebroker.client.IngestException;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.ExternalTools;
 import io.ssebroker.server.testing.JdkHttp;
+import io.ssebroker.server.testing.ProtobufScrape;
 import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.SseStream;
 import io.ssebroker.server.testing.ToolProcess;
@@ -20,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,6 +74,57 @@ class MetricsEndpointTest
             // the stream's head and the two publishes; the scrape itself is counted once it is written
             assertEquals(3, sum(body, "sse_http_responses_total{protocol=\"http/1.1\",status=\"200\"}"), body);
             assertEquals(1, sum(body, "sse_http_responses_total{protocol=\"http/1.1\",status=\"404\"}"), body);
+        }
+    }
+
+    /**
+     * The protobuf format, parsed with the Prometheus client's classes: ingest answers by code, the end-to-end
+     * latency histogram, subscriber lag and the auth refusal counters.
+     */
+    @Test
+    void shouldExposeIngestAnswersLatencyAndLagParsedAsProtobuf() throws Exception
+    {
+        try (Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0));
+             SseStream stream = SseStream.open(broker.httpPort(), "/events?topic=lat");
+             IngestClient client = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "metrics-test"))
+        {
+            Await.until("subscribed", () -> 1 == broker.subscribers());
+            for (int i = 0; i < 20; i++)
+            {
+                client.publish("lat", null, ("e" + i).getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS);
+            }
+            final ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> client.publish("bad topic", null, "x".getBytes(StandardCharsets.UTF_8)).get(5, TimeUnit.SECONDS));
+            assertEquals(IngestErrorCode.INVALID_TOPIC, ((IngestException)refused.getCause()).code());
+            for (int i = 0; i < 20; i++)
+            {
+                stream.nextEvent();
+            }
+
+            final ProtobufScrape scrape = ProtobufScrape.of(broker.httpPort());
+            assertEquals(20, scrape.value("sse_ingest_acked_publishes_total"));
+            assertEquals(1, scrape.value("sse_ingest_errors_total", "code", "INVALID_TOPIC"));
+            assertEquals(0, scrape.value("sse_ingest_errors_total", "code", "BAD_FRAME"));
+
+            // Every event, once per event loop: the loops that hold no subscriber of the topic apply it too.
+            final Metrics.Histogram latency = scrape.histogram("sse_delivery_latency_seconds");
+            assertEquals(20L * broker.config().eventLoops(), latency.getSampleCount());
+            assertTrue(latency.getSampleSum() > 0 && latency.getSampleSum() < 20L * broker.config().eventLoops() * 5,
+                "sum " + latency.getSampleSum());
+            long previous = 0;
+            for (final Metrics.Bucket bucket : latency.getBucketList())
+            {
+                assertTrue(bucket.getCumulativeCount() >= previous, "cumulative buckets");
+                previous = bucket.getCumulativeCount();
+            }
+            assertEquals(latency.getSampleCount(), previous);
+
+            // Lag is taken at each loop's timer tick: the one subscriber has everything, so 0 behind.
+            Await.until("a lag sample", () -> broker.deliveryMetrics().lag()[2] > 0);
+            final ProtobufScrape later = ProtobufScrape.of(broker.httpPort());
+            assertEquals(0, later.value("sse_subscriber_lag_events", "stat", "max"));
+            assertEquals(0, later.value("sse_subscriber_lag_events", "stat", "p99"));
+            assertEquals(0, scrape.value("sse_http_rejected_unauthorized_total"));
         }
     }
 
