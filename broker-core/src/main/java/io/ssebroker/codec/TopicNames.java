@@ -2,6 +2,8 @@ package io.ssebroker.codec;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Topic-name rule shared by ingest, {@code POST /publish} and {@code GET /events}: 1 to
  * {@value #MAX_LENGTH} bytes from {@code A-Z a-z 0-9 . _ - : ~ @}.
@@ -11,6 +13,10 @@ import io.netty.buffer.ByteBuf;
 public final class TopicNames
 {
     public static final int MAX_LENGTH = 128;
+    /** Topics the broker publishes itself ({@code @broker.stats}); publishers may subscribe but not publish. */
+    public static final String RESERVED_PREFIX = "@broker.";
+
+    private static final byte[] RESERVED = RESERVED_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
     private static final boolean[] ALLOWED = new boolean[128];
 
@@ -36,6 +42,33 @@ public final class TopicNames
 
     private TopicNames()
     {
+    }
+
+    /**
+     * @return true when the name starts with {@link #RESERVED_PREFIX}.
+     */
+    public static boolean isReserved(final CharSequence name)
+    {
+        return name.length() >= RESERVED_PREFIX.length() && RESERVED_PREFIX.contentEquals(name.subSequence(0, RESERVED_PREFIX.length()));
+    }
+
+    /**
+     * @return true when the name in {@code buf} starts with {@link #RESERVED_PREFIX}; one byte compare for most names.
+     */
+    public static boolean isReserved(final ByteBuf buf, final int index, final int length)
+    {
+        if (length < RESERVED.length || RESERVED[0] != buf.getByte(index))
+        {
+            return false;
+        }
+        for (int i = 1; i < RESERVED.length; i++)
+        {
+            if (RESERVED[i] != buf.getByte(index + i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

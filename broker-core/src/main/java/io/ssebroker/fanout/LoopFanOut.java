@@ -625,6 +625,7 @@ public final class LoopFanOut
             final SubscriberCursor[] subscribers = subscribersByTopic[topic];
             final int slot = cursor.slots[i];
             final int last = --subscriberCounts[topic];
+            this.topics.byIndex(topic).addSubscribers(-1);
             final SubscriberCursor moved = subscribers[last];
             subscribers[slot] = moved;
             subscribers[last] = null;
@@ -713,6 +714,7 @@ public final class LoopFanOut
             subscribers[count] = cursor;
             cursor.slots[i] = count;
             subscriberCounts[topic] = count + 1;
+            this.topics.byIndex(topic).addSubscribers(1);
         }
         if (allCount == all.length)
         {

@@ -40,6 +40,7 @@ import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.dashboard.StatsFeed;
 import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.http.HttpServerInitializer;
 import io.ssebroker.server.http.TlsServerInitializer;
@@ -90,6 +91,9 @@ public final class Broker implements AutoCloseable
     private final PrometheusExposition exposition;
     private final HttpMetrics httpMetrics = new HttpMetrics(metrics);
     private final IngestMetrics ingestMetrics = new IngestMetrics(metrics);
+    /** How often the broker publishes its numbers to {@link StatsFeed#TOPIC}. */
+    private static final long STATS_INTERVAL_MS = 1000;
+
     private final ByteBufAllocator alloc;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
@@ -115,6 +119,7 @@ public final class Broker implements AutoCloseable
     private ServerTls tls;
     private final Authenticator authenticator;
     private final DeliveryMetrics deliveryMetrics;
+    private StatsFeed statsFeed;
 
     private Broker(final BrokerConfig config)
     {
@@ -251,6 +256,7 @@ public final class Broker implements AutoCloseable
             .bind(new InetSocketAddress(config.host(), config.ingestPort()))
             .sync()
             .channel();
+        statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS);
         if (LOG.isInfoEnabled())
         {
             LOG.info(startLine());
@@ -323,6 +329,22 @@ public final class Broker implements AutoCloseable
     {
         final InetSocketAddress address = (InetSocketAddress)server.localAddress();
         return address.getHostString() + ":" + address.getPort();
+    }
+
+    /**
+     * @return events given an id since start. Any thread.
+     */
+    public long eventsSequenced()
+    {
+        return sequencer.eventsSequenced();
+    }
+
+    /**
+     * @return the allocator of every buffer the broker makes.
+     */
+    public ByteBufAllocator allocator()
+    {
+        return alloc;
     }
 
     /**
@@ -574,6 +596,10 @@ public final class Broker implements AutoCloseable
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         try
         {
+            if (null != statsFeed)
+            {
+                statsFeed.close();
+            }
             closeServer(httpServer);
             closeServer(tlsServer);
             closeServer(ingestServer);

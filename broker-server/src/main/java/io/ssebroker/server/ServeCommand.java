@@ -182,12 +182,14 @@ public final class ServeCommand implements Callable<Integer>
         {
             System.out.println("Demo feed: topics " + String.join(", ", DemoFeed.TOPICS) + " (event: quote)");
             System.out.println();
+            System.out.println("  in a browser:     " + base + "/   (live tickers)   " + base + "/dashboard");
             System.out.println("  watch a ticker:   curl -N '" + base + "/events?topic=ticker.AAPL'");
             System.out.println("  several at once:  curl -N '" + base + "/events?topic=ticker.AAPL&topic=ticker.MSFT'");
         }
         else
         {
             System.out.println();
+            System.out.println("  dashboard:        " + base + "/dashboard");
             System.out.println("  subscribe:        curl -N '" + base + "/events?topic=news'");
         }
         System.out.println("  publish:          curl -d topic=news -d 'data=hello' " + base + "/publish");

@@ -289,6 +289,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
                 answer(request, StaticPages.index(ctx.alloc()), false);
                 break;
 
+            case DASHBOARD:
+                answer(request, StaticPages.dashboard(ctx.alloc()), false);
+                break;
+
             case READY:
                 answer(request, broker.isReady() ?
                     responses.text(ctx.alloc(), HttpResponseStatus.OK, "ready\n", origin) :

@@ -63,6 +63,7 @@ public final class PublishQueue implements PublisherSession.Listener
     private int waiting;
     private boolean retryScheduled;
     private boolean closed;
+    private final boolean countAsHttp;
 
     /**
      * @param afterAnswers run after each round of answers, so the connection writes them all and
@@ -70,9 +71,18 @@ public final class PublishQueue implements PublisherSession.Listener
      */
     public PublishQueue(final Broker broker, final EventLoop loop, final Runnable afterAnswers)
     {
+        this(broker, loop, afterAnswers, true);
+    }
+
+    /**
+     * @param countAsHttp whether each publish counts in {@code http_publishes} (not for the broker's own feeds).
+     */
+    public PublishQueue(final Broker broker, final EventLoop loop, final Runnable afterAnswers, final boolean countAsHttp)
+    {
         this.broker = broker;
         this.loop = loop;
         this.afterAnswers = afterAnswers;
+        this.countAsHttp = countAsHttp;
     }
 
     /**
@@ -103,7 +113,10 @@ public final class PublishQueue implements PublisherSession.Listener
             }
             producer = broker.ingestRing().newProducer();
         }
-        broker.counters().increment(Counter.HTTP_PUBLISHES);
+        if (countAsHttp)
+        {
+            broker.counters().increment(Counter.HTTP_PUBLISHES);
+        }
         final long nowNs = System.nanoTime();
         final Pending p = new Pending(message, topicIndex, keyLength, eventLength, answer, nowNs,
             nowNs + TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs()));

@@ -106,6 +106,10 @@ public final class PublishRequest
         {
             throw HttpRejection.badRequest("invalid topic '" + SubscribeRequest.printable(topicName) + "': " + topicProblem);
         }
+        if (TopicNames.isReserved(topicName))
+        {
+            throw HttpRejection.forbidden("topics starting with " + TopicNames.RESERVED_PREFIX + " are the broker's own");
+        }
         if (!allowed.allows(topicName))
         {
             throw HttpRejection.forbidden("the token does not allow publishing to '" + topicName + "'");

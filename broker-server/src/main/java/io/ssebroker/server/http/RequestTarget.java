@@ -35,8 +35,10 @@ public final class RequestTarget
         READY,
         /** {@code GET} or {@code HEAD /metrics}: the Prometheus text exposition. */
         METRICS,
-        /** {@code GET /}: the built-in live-view page ({@link StaticPages}). */
-        PAGE
+        /** {@code GET /}: the built-in live ticker page ({@link StaticPages}). */
+        PAGE,
+        /** {@code GET /dashboard}: the broker's own numbers, live ({@link StaticPages}). */
+        DASHBOARD
     }
 
     private final String path;
@@ -96,6 +98,13 @@ public final class RequestTarget
                 if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
                 {
                     return Endpoint.PAGE;
+                }
+                throw methodNotAllowed(method, "GET, HEAD");
+
+            case "/dashboard":
+                if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))
+                {
+                    return Endpoint.DASHBOARD;
                 }
                 throw methodNotAllowed(method, "GET, HEAD");
 

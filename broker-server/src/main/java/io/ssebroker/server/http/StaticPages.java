@@ -12,15 +12,17 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * The broker's one built-in page, {@code GET /}: a live view that opens an {@code EventSource} per
- * topic named in its query, served from the same origin as the streams (so a browser multiplexes
- * them over one HTTP/2 connection). Loaded once from the jar.
+ * The broker's built-in pages, self-contained (no asset from elsewhere), served from the same origin as the
+ * streams (so a browser multiplexes them over one HTTP/2 connection): {@code GET /}, live tickers with one
+ * {@code EventSource} per topic of its query; {@code GET /dashboard}, the broker's own numbers from the
+ * {@code @broker.stats} topic. Loaded once from the jar.
  * <p>
  * <b>Threading:</b> immutable, shared by all connections.
  */
 public final class StaticPages
 {
     private static final byte[] INDEX = load("index.html");
+    private static final byte[] DASHBOARD = load("dashboard.html");
 
     private StaticPages()
     {
@@ -31,11 +33,24 @@ public final class StaticPages
      */
     public static FullHttpResponse index(final ByteBufAllocator alloc)
     {
+        return page(alloc, INDEX);
+    }
+
+    /**
+     * @return the dashboard as a complete response, owned by the caller.
+     */
+    public static FullHttpResponse dashboard(final ByteBufAllocator alloc)
+    {
+        return page(alloc, DASHBOARD);
+    }
+
+    private static FullHttpResponse page(final ByteBufAllocator alloc, final byte[] html)
+    {
         final FullHttpResponse response = new DefaultFullHttpResponse(
-            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, alloc.buffer(INDEX.length).writeBytes(INDEX));
+            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, alloc.buffer(html.length).writeBytes(html));
         response.headers()
             .set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-            .set(HttpHeaderNames.CONTENT_LENGTH, INDEX.length)
+            .set(HttpHeaderNames.CONTENT_LENGTH, html.length)
             .set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         return response;
     }

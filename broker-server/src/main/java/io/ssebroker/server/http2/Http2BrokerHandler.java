@@ -415,6 +415,10 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 respond(stream, StaticPages.index(ctx.alloc()), HttpMethod.HEAD.equals(httpMethod));
                 break;
 
+            case DASHBOARD:
+                respond(stream, StaticPages.dashboard(ctx.alloc()), HttpMethod.HEAD.equals(httpMethod));
+                break;
+
             case READY:
                 respond(stream, broker.isReady() ?
                     responses.text(ctx.alloc(), HttpResponseStatus.OK, "ready\n", origin) :

@@ -519,6 +519,10 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         {
             return reject(INVALID_TOPIC, "topic must be 1 to 128 bytes of A-Z a-z 0-9 . _ - : ~ @");
         }
+        if (TopicNames.isReserved(in, topicIndex, topicLength))
+        {
+            return reject(INVALID_TOPIC, "topics starting with " + TopicNames.RESERVED_PREFIX + " are the broker's own");
+        }
         if (null != publishAllowed && !publishAllowed.allows(in, topicIndex, topicLength))
         {
             counters.increment(Counter.INGEST_FORBIDDEN_TOPIC);

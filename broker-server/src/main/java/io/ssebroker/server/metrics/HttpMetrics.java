@@ -75,6 +75,13 @@ public final class HttpMetrics
     }
 
     /** An event stream began (its 200 is counted by {@link #response}). */
+    public long subscribers(final Protocol protocol)
+    {
+        final int p = protocol.ordinal();
+        return Math.max(0, opened[p].get() - closed[p].get());
+    }
+
+    /** An event stream was opened on this protocol. */
     public void streamOpened(final Protocol protocol)
     {
         opened[protocol.ordinal()].increment();
