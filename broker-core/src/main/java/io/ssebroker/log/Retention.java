@@ -81,6 +81,45 @@ final class Retention
     }
 
     /**
+     * The topics retaining the most bytes, largest first: one pass over the topics, for a metrics snapshot taken
+     * about once a second, not per event.
+     *
+     * @param limit most topics returned.
+     */
+    TopTopics topTopics(final int limit)
+    {
+        final int[] indexes = new int[limit];
+        final long[] bytes = new long[limit];
+        final int[] counts = new int[limit];
+        int size = 0;
+        for (int topic = 0, n = Math.min(topicLimit, ledgers.length); topic < n; topic++)
+        {
+            final TopicLedger ledger = ledgers[topic];
+            if (null == ledger || 0 == ledger.count || (size == limit && ledger.bytes <= bytes[size - 1]))
+            {
+                continue;
+            }
+            int at = size == limit ? limit - 1 : size++;
+            while (at > 0 && bytes[at - 1] < ledger.bytes)
+            {
+                indexes[at] = indexes[at - 1];
+                bytes[at] = bytes[at - 1];
+                counts[at] = counts[at - 1];
+                at--;
+            }
+            indexes[at] = topic;
+            bytes[at] = ledger.bytes;
+            counts[at] = ledger.count;
+        }
+        final String[] names = new String[size];
+        for (int i = 0; i < size; i++)
+        {
+            names[i] = topics.byIndex(indexes[i]).name();
+        }
+        return new TopTopics(names, Arrays.copyOf(bytes, size), Arrays.copyOf(counts, size));
+    }
+
+    /**
      * Records an appended event and applies the topic's own limits.
      *
      * @return the id up to which the topic must be trimmed, or {@link #NONE}.

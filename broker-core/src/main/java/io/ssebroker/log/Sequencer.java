@@ -73,6 +73,14 @@ public final class Sequencer implements Agent
     private int headIdDigitCount;
     private long appendedInBatch;
     private long answeredInBatch;
+    /** Topics in the {@link #topTopics()} snapshot. */
+    public static final int TOP_TOPICS = 10;
+    private static final long TOP_TOPICS_INTERVAL_NS = 1_000_000_000L;
+    private long topTopicsAtNs = System.nanoTime() - TOP_TOPICS_INTERVAL_NS;
+    /** Written by the sequencer thread about once a second while it works; read by any thread. */
+    private volatile TopTopics topTopics = TopTopics.NONE;
+    private boolean topTopicsStale;
+
     /** Wall clock of this batch, 0 until a publish needs it ({@link #nowMs()}). */
     private long nowMs;
     private long eventsSequenced;
@@ -188,11 +196,32 @@ public final class Sequencer implements Agent
         {
             publishCounters();
         }
+        else if (topTopicsStale)
+        {
+            // Going idle: the last burst's retention goes out now, not at the next publish.
+            snapshotTopTopics(System.nanoTime());
+        }
         return work;
+    }
+
+    private void snapshotTopTopics(final long nowNs)
+    {
+        topTopicsAtNs = nowNs;
+        topTopicsStale = false;
+        topTopics = retention.topTopics(TOP_TOPICS);
     }
 
     private void publishCounters()
     {
+        final long nowNs = System.nanoTime();
+        if (nowNs - topTopicsAtNs - TOP_TOPICS_INTERVAL_NS >= 0)
+        {
+            snapshotTopTopics(nowNs);
+        }
+        else
+        {
+            topTopicsStale = true;
+        }
         eventsSequencedCounter.setOrdered(eventsSequenced);
         duplicatesCounter.setOrdered(duplicates);
         bytesEncodedCounter.setOrdered(bytesEncoded);
@@ -315,6 +344,15 @@ public final class Sequencer implements Agent
     public void close()
     {
         slabs.close();
+    }
+
+    /**
+     * @return the {@value #TOP_TOPICS} topics retaining the most bytes, as of the sequencer's last snapshot
+     *         (taken at most once a second, while it works). Any thread.
+     */
+    public TopTopics topTopics()
+    {
+        return topTopics;
     }
 
     /** Events sequenced so far, as of the end of the last batch. Any thread. */

@@ -25,6 +25,7 @@ import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
 import io.ssebroker.fanout.FanOutStats;
 import io.ssebroker.server.metrics.DeliveryMetrics;
+import io.ssebroker.server.metrics.HistoryMetrics;
 import io.ssebroker.server.metrics.HttpMetrics;
 import io.ssebroker.server.metrics.IngestMetrics;
 import io.ssebroker.server.metrics.PrometheusExposition;
@@ -189,6 +190,7 @@ public final class Broker implements AutoCloseable
         }
         this.deliveryMetrics = new DeliveryMetrics(loopStats);
         exposition.register(deliveryMetrics);
+        exposition.register(new HistoryMetrics(sequencer));
         this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
         this.sequencerRunner = new AgentRunner(
             new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -40,6 +41,23 @@ public final class PrometheusExposition implements MultiCollector
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final ExpositionFormats formats = ExpositionFormats.init();
 
+    /** The process's JVM metrics, registered once on first use. */
+    private static final Supplier<PrometheusRegistry> JVM_METRICS = new Supplier<>()
+    {
+        private PrometheusRegistry jvm;
+
+        @Override
+        public synchronized PrometheusRegistry get()
+        {
+            if (null == jvm)
+            {
+                jvm = new PrometheusRegistry();
+                JvmMetrics.builder().register(jvm);
+            }
+            return jvm;
+        }
+    };
+
     /**
      * One scrape's body and its content type.
      */
@@ -51,7 +69,10 @@ public final class PrometheusExposition implements MultiCollector
     {
         this.metrics = metrics;
         registry.register(this);
-        JvmMetrics.builder().register(registry);
+        // The JVM's metrics are process-wide, and their collectors register listeners with the JVM that keep
+        // whatever registry holds them reachable for ever: one shared registry, merged into every scrape,
+        // so a closed broker (tests start hundreds) is not kept alive through it.
+        JVM_METRICS.get();
     }
 
     /**
@@ -72,7 +93,7 @@ public final class PrometheusExposition implements MultiCollector
         final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try
         {
-            chosen.write(out, registry.scrape());
+            chosen.write(out, snapshots());
         }
         catch (final IOException ex)
         {
@@ -89,13 +110,21 @@ public final class PrometheusExposition implements MultiCollector
         final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try
         {
-            writer.write(out, registry.scrape());
+            writer.write(out, snapshots());
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
         }
         return out.toByteArray();
+    }
+
+    private MetricSnapshots snapshots()
+    {
+        final List<MetricSnapshot> all = new ArrayList<>();
+        registry.scrape().forEach(all::add);
+        JVM_METRICS.get().scrape().forEach(all::add);
+        return new MetricSnapshots(all);
     }
 
     @Override

@@ -125,6 +125,32 @@ class MetricsEndpointTest
             assertEquals(0, later.value("sse_subscriber_lag_events", "stat", "max"));
             assertEquals(0, later.value("sse_subscriber_lag_events", "stat", "p99"));
             assertEquals(0, scrape.value("sse_http_rejected_unauthorized_total"));
+            assertEquals(0, later.value("sse_http_rejected_unauthorized_total"));
+        }
+    }
+
+    @Test
+    void shouldNameTheTopicsRetainingTheMost() throws Exception
+    {
+        try (Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0)))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                RawHttp.publish(broker.httpPort(), "big", "x".repeat(1000));
+            }
+            RawHttp.publish(broker.httpPort(), "small", "y");
+            for (int t = 0; t < 12; t++)
+            {
+                RawHttp.publish(broker.httpPort(), "tiny" + t, "z");
+            }
+            Await.until("a snapshot with every topic", () -> broker.sequencer().topTopics().names().length == 10 &&
+                "big".equals(broker.sequencer().topTopics().names()[0]));
+            final ProtobufScrape scrape = ProtobufScrape.of(broker.httpPort());
+            assertEquals(10, scrape.family("sse_history_top_topic_retained_bytes").getMetricCount(), "at most ten topics");
+            assertEquals(3, scrape.value("sse_history_top_topic_retained_events", "topic", "big"));
+            assertTrue(scrape.value("sse_history_top_topic_retained_bytes", "topic", "big") > 3000);
+            assertTrue(scrape.value("sse_history_top_topic_retained_bytes", "topic", "big") >
+                scrape.value("sse_history_top_topic_retained_bytes", "topic", "small"));
         }
     }
 
