@@ -20,6 +20,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.ssebroker.engine.BrokerEngine;
+import io.ssebroker.engine.EngineConfig;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
@@ -33,11 +35,7 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
-import io.ssebroker.log.EventIds;
-import io.ssebroker.log.EventLog;
 import io.ssebroker.log.Sequencer;
-import io.ssebroker.log.SequencerIdleStrategy;
-import io.ssebroker.log.TopicPolicy;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.auth.Authenticator;
@@ -48,8 +46,6 @@ import io.ssebroker.server.http.TlsServerInitializer;
 import io.ssebroker.server.tls.ServerTls;
 import io.ssebroker.server.tls.TlsContexts;
 import io.ssebroker.server.ingest.IngestServerInitializer;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.SystemEpochClock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +59,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A running single-node broker: the engine (ingest ring, sequencer, event log) wired to Netty event
@@ -99,18 +94,9 @@ public final class Broker implements AutoCloseable
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final Class<? extends ServerChannel> serverChannelClass;
-    private final long epochId;
-    private final TopicRegistry topics;
-    private final IngestRing ingestRing;
-    private final EventLog log;
-    private final PublisherSessions sessions = new PublisherSessions();
-    private final Deduplication dedup;
+    private final BrokerEngine engine;
     private final ConnectionLimits connectionLimits;
     private final Map<EventExecutor, LoopFanOut> fanOuts = new IdentityHashMap<>();
-    private final LoopFanOut[] fanOutArray;
-    private final Sequencer sequencer;
-    private final SequencerAgent sequencerAgent;
-    private final AgentRunner sequencerRunner;
     private final ChannelGroup ingestChannels = new DefaultChannelGroup("ingest", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup httpChannels = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -137,66 +123,46 @@ public final class Broker implements AutoCloseable
             new NioEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("loop"));
         this.serverChannelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
 
-        this.epochId = EventIds.epochStartingNow();
-        this.topics = new TopicRegistry(
-            name -> new TopicPolicy(config.historyCount(), config.historyBytes(), config.isConflated(name)),
-            config.maxTopics());
-        this.ingestRing = new IngestRing(config.ingestRingBytes());
-        this.log = new EventLog(config.logCapacity(), config.eventLoops(), epochId - 1);
-
-        int reader = 0;
-        for (final EventExecutor executor : workerGroup)
+        final List<EventExecutor> loops = new ArrayList<>();
+        workerGroup.forEach(loops::add);
+        this.engine = new BrokerEngine(engineConfig(config), loops, alloc, metrics, this::onSequencerError);
+        for (int reader = 0; reader < loops.size(); reader++)
         {
-            final LoopFanOut fanOut = new LoopFanOut(
-                log,
-                reader++,
-                topics,
-                executor,
-                alloc,
-                epochId,
-                config.fanOutBatch(),
-                TimeUnit.MILLISECONDS.toNanos(config.slowGraceMs()),
-                TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs()),
-                config.retryMs(),
-                metrics);
-            fanOuts.put(executor, fanOut);
-            final int loop = reader - 1;
-            metrics.gauge("log_lag_entries", () -> log.lag(loop), "loop", Integer.toString(loop));
+            fanOuts.put(loops.get(reader), engine.fanOut(reader));
         }
-        this.fanOutArray = fanOuts.values().toArray(new LoopFanOut[0]);
-
         this.connectionLimits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(), counters);
-        this.dedup = new Deduplication(config.dedupWindowEvents(), config.dedupWindowMs(), config.dedupMaxPublishers(),
-            SystemEpochClock.INSTANCE);
-        this.sequencer = new Sequencer(
-            ingestRing,
-            log,
-            topics,
-            sessions,
-            dedup,
-            alloc,
-            config.historyBudgetBytes(),
-            epochId,
-            config.sequencerBatch(),
-            this::wakeLoops,
-            metrics);
-        metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
-        metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
         this.exposition = new PrometheusExposition(metrics);
         final List<FanOutStats> loopStats = new ArrayList<>();
-        for (final LoopFanOut fanOut : fanOutArray)
+        for (int reader = 0; reader < engine.loopCount(); reader++)
         {
-            loopStats.add(fanOut.stats());
+            loopStats.add(engine.fanOut(reader).stats());
         }
         this.deliveryMetrics = new DeliveryMetrics(loopStats);
         exposition.register(deliveryMetrics);
-        exposition.register(new HistoryMetrics(sequencer));
-        this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
-        this.sequencerRunner = new AgentRunner(
-            new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
-            this::onSequencerError,
-            null,
-            sequencerAgent);
+        exposition.register(new HistoryMetrics(engine.sequencer()));
+    }
+
+    /**
+     * The engine's part of the configuration.
+     */
+    static EngineConfig engineConfig(final BrokerConfig config)
+    {
+        return new EngineConfig(
+            config.ingestRingBytes(),
+            config.logCapacity(),
+            config.historyCount(),
+            config.historyBytes(),
+            config.historyBudgetBytes(),
+            config.maxTopics(),
+            config::isConflated,
+            config.dedupWindowEvents(),
+            config.dedupWindowMs(),
+            config.dedupMaxPublishers(),
+            config.sequencerBatch(),
+            config.fanOutBatch(),
+            config.slowGraceMs(),
+            config.heartbeatMs(),
+            config.retryMs());
     }
 
     /**
@@ -219,7 +185,7 @@ public final class Broker implements AutoCloseable
 
     private void bind() throws InterruptedException
     {
-        AgentRunner.startOnThread(sequencerRunner, new DefaultThreadFactory("sequencer", true));
+        engine.start(new DefaultThreadFactory("sequencer", true));
 
         final long timerPeriodMs = Math.max(10, Math.min(1000, Math.min(config.heartbeatMs(), config.slowGraceMs()) / 4));
         for (final Map.Entry<EventExecutor, LoopFanOut> entry : fanOuts.entrySet())
@@ -293,15 +259,6 @@ public final class Broker implements AutoCloseable
         return loaded;
     }
 
-    private void wakeLoops()
-    {
-        final LoopFanOut[] fanOuts = this.fanOutArray;
-        for (int i = 0; i < fanOuts.length; i++)
-        {
-            fanOuts[i].wake();
-        }
-    }
-
     private void onSequencerError(final Throwable error)
     {
         counters.increment(Counter.SEQUENCER_ERRORS);
@@ -324,7 +281,7 @@ public final class Broker implements AutoCloseable
             config.maxTopics() + " topics, " + config.maxConnections() + " connections, subscriber buffer " +
             config.subscriberBufferBytes() + " bytes, slow grace " + config.slowGraceMs() + " ms" +
             "; auth " + (authenticator.enabled() ? "jwt" : null != config.ingestToken() ? "ingest token" : "off") +
-            "; id epoch " + epochId;
+            "; id epoch " + engine.epochId();
     }
 
     private static String address(final Channel server)
@@ -338,7 +295,7 @@ public final class Broker implements AutoCloseable
      */
     public long eventsSequenced()
     {
-        return sequencer.eventsSequenced();
+        return engine.sequencer().eventsSequenced();
     }
 
     /**
@@ -408,7 +365,7 @@ public final class Broker implements AutoCloseable
      */
     public boolean isReady()
     {
-        return !closing.get() && !sequencerRunner.isClosed();
+        return !closing.get() && engine.isSequencing();
     }
 
     public BrokerCounters counters()
@@ -418,12 +375,12 @@ public final class Broker implements AutoCloseable
 
     public TopicRegistry topics()
     {
-        return topics;
+        return engine.topics();
     }
 
     public IngestRing ingestRing()
     {
-        return ingestRing;
+        return engine.ingestRing();
     }
 
     /** Caps on connections, shared by every port. */
@@ -435,22 +392,22 @@ public final class Broker implements AutoCloseable
     /** What the sequencer remembers to take resends at most once; publisher ids attach here. */
     public Deduplication dedup()
     {
-        return dedup;
+        return engine.dedup();
     }
 
     public PublisherSessions sessions()
     {
-        return sessions;
+        return engine.sessions();
     }
 
     public Sequencer sequencer()
     {
-        return sequencer;
+        return engine.sequencer();
     }
 
     public long epochId()
     {
-        return epochId;
+        return engine.epochId();
     }
 
     public boolean isClosing()
@@ -465,12 +422,12 @@ public final class Broker implements AutoCloseable
      */
     public void pauseSequencing()
     {
-        sequencerAgent.paused = true;
+        engine.pauseSequencing();
     }
 
     public void resumeSequencing()
     {
-        sequencerAgent.paused = false;
+        engine.resumeSequencing();
     }
 
     /**
@@ -531,22 +488,12 @@ public final class Broker implements AutoCloseable
      */
     public long deliveries()
     {
-        long total = 0;
-        for (final LoopFanOut fanOut : fanOutArray)
-        {
-            total += fanOut.stats().deliveries();
-        }
-        return total;
+        return engine.deliveries();
     }
 
     public long evictions(final EvictionReason reason)
     {
-        long total = 0;
-        for (final LoopFanOut fanOut : fanOutArray)
-        {
-            total += fanOut.stats().evictions(reason);
-        }
-        return total;
+        return engine.evictions(reason);
     }
 
     /**
@@ -577,12 +524,7 @@ public final class Broker implements AutoCloseable
      */
     public int subscribers()
     {
-        int total = 0;
-        for (final LoopFanOut fanOut : fanOutArray)
-        {
-            total += (int)fanOut.stats().subscribers();
-        }
-        return total;
+        return engine.subscribers();
     }
 
     /**
@@ -612,15 +554,7 @@ public final class Broker implements AutoCloseable
             runOnEveryLoop(fanOut -> { }, deadlineNs);
 
             // Let the sequencer take everything in the ring and finish the batch that acknowledges it.
-            while (ingestRing.hasMessages() && System.nanoTime() - deadlineNs < 0)
-            {
-                Thread.onSpinWait();
-            }
-            final long cycles = sequencerAgent.cycles();
-            while (sequencerAgent.cycles() < cycles + 2 && System.nanoTime() - deadlineNs < 0)
-            {
-                Thread.onSpinWait();
-            }
+            engine.awaitSequenced(deadlineNs);
             // Every loop applies the final batches, then answers its publishers and ends its streams.
             runOnEveryLoop(fanOut -> fanOut.drain(System.nanoTime()), deadlineNs);
             ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.SHUTDOWN));
@@ -629,7 +563,7 @@ public final class Broker implements AutoCloseable
         }
         finally
         {
-            sequencerRunner.close();
+            engine.stop();
             runOnEveryLoop(LoopFanOut::release, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             final long remainingMs = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
             final Future<?> workers = workerGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
@@ -696,52 +630,5 @@ public final class Broker implements AutoCloseable
         STOP_READING,
         /** Send final acknowledgements and close. */
         SHUTDOWN
-    }
-
-    /** Runs the sequencer on its own thread and names that thread to the ingest ring's wake-up. */
-    private static final class SequencerAgent implements org.agrona.concurrent.Agent
-    {
-        private final Sequencer sequencer;
-        private final IngestRing ring;
-        private final AtomicLong cycles = new AtomicLong();
-        volatile boolean paused;
-
-        SequencerAgent(final Sequencer sequencer, final IngestRing ring)
-        {
-            this.sequencer = sequencer;
-            this.ring = ring;
-        }
-
-        @Override
-        public void onStart()
-        {
-            ring.consumerThread(Thread.currentThread());
-        }
-
-        @Override
-        public int doWork()
-        {
-            final int work = paused ? 0 : sequencer.doWork();
-            cycles.lazySet(cycles.get() + 1);
-            return work;
-        }
-
-        long cycles()
-        {
-            return cycles.get();
-        }
-
-        @Override
-        public void onClose()
-        {
-            sequencer.drain();
-            sequencer.close();
-        }
-
-        @Override
-        public String roleName()
-        {
-            return "sequencer";
-        }
     }
 }
