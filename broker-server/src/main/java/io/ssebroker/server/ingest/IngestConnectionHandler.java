@@ -7,8 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.codec.TopicNames;
-import io.ssebroker.codec.Utf8Text;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
@@ -32,15 +32,11 @@ import java.util.concurrent.TimeUnit;
 import static io.ssebroker.client.IngestErrorCode.AUTH_FAILED;
 import static io.ssebroker.client.IngestErrorCode.BAD_FRAME;
 import static io.ssebroker.client.IngestErrorCode.BAD_HANDSHAKE;
-import static io.ssebroker.client.IngestErrorCode.DATA_TOO_LARGE;
-import static io.ssebroker.client.IngestErrorCode.EMPTY_DATA;
 import static io.ssebroker.client.IngestErrorCode.FRAME_TIMEOUT;
 import static io.ssebroker.client.IngestErrorCode.FRAME_TOO_LARGE;
-import static io.ssebroker.client.IngestErrorCode.INVALID_EVENT;
 import static io.ssebroker.client.IngestErrorCode.INVALID_SEQUENCE;
 import static io.ssebroker.client.IngestErrorCode.SEQUENCE_TAKEN;
 import static io.ssebroker.client.IngestErrorCode.INVALID_TOPIC;
-import static io.ssebroker.client.IngestErrorCode.INVALID_UTF8;
 import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
 import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
@@ -51,7 +47,6 @@ import static io.ssebroker.client.IngestFrameDescriptor.MAGIC;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_HELLO_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_NAME_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.PUBLISHER_SEQ_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
@@ -122,6 +117,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private boolean retryScheduled;
     /** Topics this publisher's JWT allows; null when every topic is (no JWT, or a token allowing all). */
     private TopicPatterns publishAllowed;
+    /** Locates a PUBLISH body's fields in place; reused for every frame. */
+    private final PublishFrameReader frame = new PublishFrameReader();
     private boolean needsFlush;
     private int offeredInPass;
     private long framesCompleted;
@@ -463,45 +460,29 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             block();
             return BLOCKED;
         }
-        final int sequenceBytes = VERSION_2 == version ? PUBLISHER_SEQ_BYTES : 0;
-        if (length < sequenceBytes + 2 + 1 + 4)
+        final PublishFrameReader frame = this.frame;
+        switch (frame.wrap(in, index, length, VERSION_2 == version))
         {
-            fatal(BAD_FRAME, "PUBLISH body of " + length + " bytes is too short");
-            return CONSUMED;
+            case PublishFrameReader.OK:
+                break;
+            case PublishFrameReader.BODY_TOO_SHORT:
+                fatal(BAD_FRAME, "PUBLISH body of " + length + " bytes is too short");
+                return CONSUMED;
+            case PublishFrameReader.TOPIC_PAST_FRAME:
+                fatal(BAD_FRAME, "PUBLISH topic length " + frame.topicLength() + " exceeds the frame");
+                return CONSUMED;
+            case PublishFrameReader.EVENT_PAST_FRAME:
+                fatal(BAD_FRAME, "PUBLISH event length " + frame.eventLength() + " exceeds the frame");
+                return CONSUMED;
+            default:
+                fatal(BAD_FRAME, "PUBLISH data length " + frame.dataLength() + " does not match the frame");
+                return CONSUMED;
         }
-        return onPublish(in, index + sequenceBytes, length - sequenceBytes,
-            0 == sequenceBytes ? 0 : in.getLong(index));
-    }
-
-    /**
-     * The version 1 body, after a version 2 publisher sequence. Checks, in this order: field
-     * lengths against the frame ({@code BAD_FRAME}, connection), then for this frame alone the
-     * publisher sequence, topic, event name, empty data, data size, UTF-8, topic limit.
-     */
-    private boolean onPublish(final ByteBuf in, final int index, final int length, final long publisherSequence)
-    {
-        final int topicLength = in.getUnsignedShort(index);
-        final int topicIndex = index + 2;
-        if (2 + topicLength + 1 + 4 > length)
-        {
-            fatal(BAD_FRAME, "PUBLISH topic length " + topicLength + " exceeds the frame");
-            return CONSUMED;
-        }
-        final int eventLength = in.getUnsignedByte(topicIndex + topicLength);
-        final int eventIndex = topicIndex + topicLength + 1;
-        if (2 + topicLength + 1 + eventLength + 4 > length)
-        {
-            fatal(BAD_FRAME, "PUBLISH event length " + eventLength + " exceeds the frame");
-            return CONSUMED;
-        }
-        final long dataLength = in.getUnsignedInt(eventIndex + eventLength);
-        final int dataIndex = eventIndex + eventLength + 4;
-        if (2 + topicLength + 1 + eventLength + 4 + dataLength != length)
-        {
-            fatal(BAD_FRAME, "PUBLISH data length " + dataLength + " does not match the frame");
-            return CONSUMED;
-        }
-
+        // Then, for this frame alone and in this order: the publisher sequence, the topic's rules, the token's
+        // topics, the event name and the data (PublishRules), the topic limit.
+        final long publisherSequence = frame.publisherSequence();
+        final int topicIndex = frame.topicIndex();
+        final int topicLength = frame.topicLength();
         if (0 != publisherSequence)
         {
             if (null == publisher)
@@ -515,35 +496,25 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             }
             lastPublisherSequence = publisherSequence;
         }
-        if (!TopicNames.isValid(in, topicIndex, topicLength))
+        final int topicRule = PublishRules.checkTopic(in, frame);
+        if (PublishRules.PASS != topicRule)
         {
-            return reject(INVALID_TOPIC, "topic must be 1 to 128 bytes of A-Z a-z 0-9 . _ - : ~ @");
-        }
-        if (TopicNames.isReserved(in, topicIndex, topicLength))
-        {
-            return reject(INVALID_TOPIC, "topics starting with " + TopicNames.RESERVED_PREFIX + " are the broker's own");
+            return reject(PublishRules.code(topicRule), PublishRules.message(topicRule, frame, maxDataBytes));
         }
         if (null != publishAllowed && !publishAllowed.allows(in, topicIndex, topicLength))
         {
             counters.increment(Counter.INGEST_FORBIDDEN_TOPIC);
             return reject(INVALID_TOPIC, "the token does not allow publishing to this topic");
         }
-        if (eventLength > 0 && !TopicNames.isValidEventName(in, eventIndex, eventLength))
+        final int dataRule = PublishRules.checkEventAndData(in, frame, maxDataBytes);
+        if (PublishRules.PASS != dataRule)
         {
-            return reject(INVALID_EVENT, "event name must be 1 to 64 printable ASCII characters without spaces");
+            return reject(PublishRules.code(dataRule), PublishRules.message(dataRule, frame, maxDataBytes));
         }
-        if (0 == dataLength)
-        {
-            return reject(EMPTY_DATA, "data must not be empty");
-        }
-        if (dataLength > maxDataBytes)
-        {
-            return reject(DATA_TOO_LARGE, "data of " + dataLength + " bytes exceeds the maximum of " + maxDataBytes);
-        }
-        if (!Utf8Text.isValid(in, dataIndex, (int)dataLength))
-        {
-            return reject(INVALID_UTF8, "data is not valid UTF-8");
-        }
+        final int eventIndex = frame.eventIndex();
+        final int eventLength = frame.eventLength();
+        final int dataIndex = frame.dataIndex();
+        final long dataLength = frame.dataLength();
         final int topic = topics.lookupOrCreate(in, topicIndex, topicLength);
         if (TopicRegistry.TOO_MANY_TOPICS == topic)
         {

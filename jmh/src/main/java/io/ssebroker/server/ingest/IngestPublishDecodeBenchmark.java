@@ -4,8 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.ssebroker.bench.EngineSetup;
 import io.ssebroker.bench.Payloads;
-import io.ssebroker.codec.TopicNames;
-import io.ssebroker.codec.Utf8Text;
+import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.log.TopicRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,13 +26,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cost of framing and validating one ingest {@code PUBLISH} frame on an event loop, before it is
- * offered to the ingest ring: the steps of {@code IngestConnectionHandler.onPublish} (length field,
- * bounds of every field, topic and event-name rules, data size, UTF-8 check, topic lookup by bytes).
- * <p>
- * The handler itself is package-private and needs a whole {@code Broker}, so this re-implements its
- * decode with the same public helpers ({@link TopicNames}, {@link Utf8Text#isValid},
- * {@link TopicRegistry#lookupOrCreate(ByteBuf, int, int)}). Not included: the per-frame channel
- * writability and in-flight checks, and the ring offer (see {@code IngestRingBenchmark}).
+ * offered to the ingest ring, with the production code {@code IngestConnectionHandler.onPublish} runs: the
+ * length field, {@link PublishFrameReader} (the wire structure, from broker-client), {@link PublishRules} (topic
+ * and event-name rules, data size, UTF-8) and the topic lookup by bytes. Not included: the per-frame channel
+ * writability and in-flight checks, the token check, and the ring offer (see {@code IngestRingBenchmark}).
  * <p>
  * The cumulation holds {@value #FRAMES} frames over {@value #TOPICS} topics in a pooled direct
  * buffer, as an epoll read delivers them; the score is per frame.
@@ -64,6 +60,7 @@ public class IngestPublishDecodeBenchmark
     @Param({"16", "100", "1024"})
     int payloadBytes;
 
+    private final PublishFrameReader frame = new PublishFrameReader();
     private ByteBuf cumulation;
     private TopicRegistry topics;
 
@@ -130,54 +127,26 @@ public class IngestPublishDecodeBenchmark
     }
 
     /**
-     * The body checks of {@code IngestConnectionHandler.onPublish}, in its order.
+     * The body checks of {@code IngestConnectionHandler.onPublish}, with its classes and in its order.
      */
     private long decodePublish(final ByteBuf in, final int index, final int length)
     {
-        if (length < 2 + 1 + 4)
+        final PublishFrameReader frame = this.frame;
+        if (PublishFrameReader.OK != frame.wrap(in, index, length, false))
         {
-            throw invalid("body too short");
+            throw invalid("structure");
         }
-        final int topicLength = in.getUnsignedShort(index);
-        final int topicIndex = index + 2;
-        if (2 + topicLength + 1 + 4 > length)
+        if (PublishRules.PASS != PublishRules.checkTopic(in, frame) ||
+            PublishRules.PASS != PublishRules.checkEventAndData(in, frame, MAX_DATA_BYTES))
         {
-            throw invalid("topic length");
+            throw invalid("rules");
         }
-        final int eventLength = in.getUnsignedByte(topicIndex + topicLength);
-        final int eventIndex = topicIndex + topicLength + 1;
-        if (2 + topicLength + 1 + eventLength + 4 > length)
-        {
-            throw invalid("event length");
-        }
-        final long dataLength = in.getUnsignedInt(eventIndex + eventLength);
-        final int dataIndex = eventIndex + eventLength + 4;
-        if (2 + topicLength + 1 + eventLength + 4 + dataLength != length)
-        {
-            throw invalid("data length");
-        }
-        if (!TopicNames.isValid(in, topicIndex, topicLength))
-        {
-            throw invalid("topic");
-        }
-        if (eventLength > 0 && !TopicNames.isValidEventName(in, eventIndex, eventLength))
-        {
-            throw invalid("event name");
-        }
-        if (0 == dataLength || dataLength > MAX_DATA_BYTES)
-        {
-            throw invalid("data size");
-        }
-        if (!Utf8Text.isValid(in, dataIndex, (int)dataLength))
-        {
-            throw invalid("UTF-8");
-        }
-        final int topic = topics.lookupOrCreate(in, topicIndex, topicLength);
+        final int topic = topics.lookupOrCreate(in, frame.topicIndex(), frame.topicLength());
         if (TopicRegistry.TOO_MANY_TOPICS == topic)
         {
             throw invalid("topic limit");
         }
-        return ((long)topic << 32) + dataIndex + eventIndex;
+        return ((long)topic << 32) + frame.dataIndex() + frame.eventIndex();
     }
 
     private static IllegalStateException invalid(final String what)
