@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.ssebroker.client.BrokerFrameEncoder;
 import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.ingest.Deduplication;
@@ -40,7 +41,6 @@ import static io.ssebroker.client.IngestErrorCode.INVALID_TOPIC;
 import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
 import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.HEADER_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAGIC;
@@ -48,17 +48,11 @@ import static io.ssebroker.client.IngestFrameDescriptor.MAX_HELLO_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_NAME_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
-import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_HELLO;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PING;
-import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PONG;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PUBLISH;
-import static io.ssebroker.client.IngestFrameDescriptor.TYPE_WELCOME;
 import static io.ssebroker.client.IngestFrameDescriptor.VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.VERSION_2;
-import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_V2_BODY_BYTES;
 
 /**
  * One publisher connection: frames the byte stream, checks the handshake, validates publishes and
@@ -283,7 +277,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                     return;
                 }
                 final ByteBuf pong = ctx.alloc().buffer(HEADER_BYTES + PING_BODY_BYTES);
-                pong.writeInt(1 + PING_BODY_BYTES).writeByte(TYPE_PONG).writeLong(in.getLong(bodyIndex));
+                BrokerFrameEncoder.writePong(pong, in.getLong(bodyIndex));
                 ctx.write(pong, ctx.voidPromise());
                 needsFlush = true;
             }
@@ -423,21 +417,9 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
         cancel(handshakeTimeout);
         handshakeTimeout = null;
 
-        final int bodyBytes = VERSION_2 == version ? WELCOME_V2_BODY_BYTES : WELCOME_BODY_BYTES;
-        final ByteBuf welcome = ctx.alloc().buffer(HEADER_BYTES + bodyBytes);
-        welcome.writeInt(1 + bodyBytes)
-            .writeByte(TYPE_WELCOME)
-            .writeByte(version)
-            .writeInt(maxFrameBytes)
-            .writeInt(maxDataBytes)
-            .writeInt(config.maxInFlight())
-            .writeLong(broker.epochId());
-        if (VERSION_2 == version)
-        {
-            welcome.writeLong(null == publisher ? 0 : publisher.highestSequence())
-                .writeInt(config.dedupWindowEvents())
-                .writeInt((int)Math.min(Integer.MAX_VALUE, config.dedupWindowMs()));
-        }
+        final ByteBuf welcome = ctx.alloc().buffer(BrokerFrameEncoder.welcomeFrameBytes(version));
+        BrokerFrameEncoder.writeWelcome(welcome, version, maxFrameBytes, maxDataBytes, config.maxInFlight(), broker.epochId(),
+            null == publisher ? 0 : publisher.highestSequence(), config.dedupWindowEvents(), config.dedupWindowMs());
         ctx.write(welcome, ctx.voidPromise());
         needsFlush = true;
         return true;
@@ -685,11 +667,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     {
         broker.ingestMetrics().acked(count);
         final ByteBuf buf = null == out ? ctx.alloc().buffer((HEADER_BYTES + ACK_BODY_BYTES) * 4) : out;
-        buf.writeInt(1 + ACK_BODY_BYTES)
-            .writeByte(TYPE_ACK)
-            .writeLong(firstSequence)
-            .writeInt(count)
-            .writeLong(firstId);
+        BrokerFrameEncoder.writeAck(buf, firstSequence, count, firstId);
         return buf;
     }
 
@@ -713,14 +691,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     {
         broker.ingestMetrics().error(code);
         final byte[] text = message.getBytes(StandardCharsets.UTF_8);
-        final int textLength = Math.min(text.length, 65535);
-        final ByteBuf buf = ctx.alloc().buffer(HEADER_BYTES + ERROR_FIXED_BODY_BYTES + textLength);
-        buf.writeInt(1 + ERROR_FIXED_BODY_BYTES + textLength)
-            .writeByte(TYPE_ERROR)
-            .writeLong(sequence)
-            .writeShort(code)
-            .writeShort(textLength)
-            .writeBytes(text, 0, textLength);
+        final ByteBuf buf = ctx.alloc().buffer(BrokerFrameEncoder.errorFrameBytes(text));
+        BrokerFrameEncoder.writeError(buf, sequence, code, text);
         ctx.write(buf, ctx.voidPromise());
         needsFlush = true;
     }
