@@ -41,6 +41,11 @@ import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.auth.Authenticator;
 import io.ssebroker.server.dashboard.StatsFeed;
 import io.ssebroker.server.config.BrokerConfig;
+import io.ssebroker.server.edge.BrokerEvent;
+import io.ssebroker.server.edge.ConnectionLimits;
+import io.ssebroker.server.edge.HttpBackend;
+import io.ssebroker.server.edge.IngestBackend;
+import io.ssebroker.server.edge.StatsBackend;
 import io.ssebroker.server.http.HttpServerInitializer;
 import io.ssebroker.server.http.TlsServerInitializer;
 import io.ssebroker.server.tls.ServerTls;
@@ -77,7 +82,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>
  * <b>Threading:</b> {@link #start} and {@link #close} from any one thread; accessors from any thread.
  */
-public final class Broker implements AutoCloseable
+public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, StatsBackend
 {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
 
@@ -623,12 +628,4 @@ public final class Broker implements AutoCloseable
         }
     }
 
-    /** User events fired on ingest and HTTP channels while the broker shuts down, in this order. */
-    public enum BrokerEvent
-    {
-        /** Stop reading new requests and publishes; answer what was already taken. */
-        STOP_READING,
-        /** Send final acknowledgements and close. */
-        SHUTDOWN
-    }
 }

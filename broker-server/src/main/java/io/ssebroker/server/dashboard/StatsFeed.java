@@ -6,7 +6,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.log.Topic;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.StatsBackend;
 import io.ssebroker.server.http.HttpRejection;
 import io.ssebroker.server.http.PublishQueue;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
@@ -34,7 +34,7 @@ public final class StatsFeed implements PublishQueue.Answer
     private static final Logger LOG = LoggerFactory.getLogger(StatsFeed.class);
     private static final byte[] EVENT = "stats".getBytes(StandardCharsets.US_ASCII);
 
-    private final Broker broker;
+    private final StatsBackend broker;
     private final EventLoop loop;
     private final PublishQueue queue;
     private final Topic topic;
@@ -44,7 +44,7 @@ public final class StatsFeed implements PublishQueue.Answer
     private long lastIn;
     private long lastOut;
 
-    private StatsFeed(final Broker broker, final EventLoop loop, final Topic topic)
+    private StatsFeed(final StatsBackend broker, final EventLoop loop, final Topic topic)
     {
         this.broker = broker;
         this.loop = loop;
@@ -59,7 +59,7 @@ public final class StatsFeed implements PublishQueue.Answer
      *
      * @return the feed, or null when the topic cannot be registered (topic limit reached).
      */
-    public static StatsFeed start(final Broker broker, final EventLoop loop, final long intervalMs)
+    public static StatsFeed start(final StatsBackend broker, final EventLoop loop, final long intervalMs)
     {
         final Topic topic = broker.topics().lookupOrCreate(TOPIC);
         if (null == topic)

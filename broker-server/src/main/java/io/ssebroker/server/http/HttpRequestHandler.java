@@ -25,11 +25,12 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.BrokerEvent;
+import io.ssebroker.server.edge.HttpBackend;
 import io.ssebroker.server.auth.Access;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
-import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.edge.ConnectionErrors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +80,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
     private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
 
-    private final Broker broker;
+    private final HttpBackend broker;
     private final HttpResponses responses;
     private final BrokerCounters counters;
     private final int maxBodyBytes;
@@ -99,7 +100,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
     private RequestTarget requestTarget;
     private CompositeByteBuf body;
 
-    HttpRequestHandler(final Broker broker, final HttpResponses responses)
+    HttpRequestHandler(final HttpBackend broker, final HttpResponses responses)
     {
         this.broker = broker;
         this.responses = responses;
@@ -141,12 +142,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
     @Override
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt)
     {
-        if (Broker.BrokerEvent.STOP_READING == evt)
+        if (BrokerEvent.STOP_READING == evt)
         {
             stopped = true;
             updateAutoRead();
         }
-        else if (Broker.BrokerEvent.SHUTDOWN == evt)
+        else if (BrokerEvent.SHUTDOWN == evt)
         {
             // Answers still owed go out first; the last of them closes (keep-alive is off now).
             if (answers.isEmpty())

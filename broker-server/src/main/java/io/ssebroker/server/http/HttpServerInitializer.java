@@ -16,7 +16,7 @@ import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.HttpBackend;
 import io.ssebroker.server.http2.Http2BrokerHandler;
 
 import java.nio.charset.StandardCharsets;
@@ -53,7 +53,7 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
     public static final String REQUESTS = "http-requests";
     public static final String HTTP2 = "http2";
 
-    private final Broker broker;
+    private final HttpBackend broker;
     private final HttpResponses responses;
 
     private static final byte[] TOO_MANY_CONNECTIONS = (
@@ -61,7 +61,7 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
         "Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
         "too many connections from here; retry later\n").getBytes(StandardCharsets.US_ASCII);
 
-    public HttpServerInitializer(final Broker broker)
+    public HttpServerInitializer(final HttpBackend broker)
     {
         this.broker = broker;
         this.responses = new HttpResponses(broker.config().corsOrigins());

@@ -6,7 +6,7 @@ import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.PublishBackend;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +53,7 @@ public final class PublishQueue implements PublisherSession.Listener
         void onRejected(HttpRejection rejection);
     }
 
-    private final Broker broker;
+    private final PublishBackend broker;
     private final EventLoop loop;
     private final Runnable retryTask = this::onRetry;
     private final Runnable afterAnswers;
@@ -69,7 +69,7 @@ public final class PublishQueue implements PublisherSession.Listener
      * @param afterAnswers run after each round of answers, so the connection writes them all and
      *                     flushes once.
      */
-    public PublishQueue(final Broker broker, final EventLoop loop, final Runnable afterAnswers)
+    public PublishQueue(final PublishBackend broker, final EventLoop loop, final Runnable afterAnswers)
     {
         this(broker, loop, afterAnswers, true);
     }
@@ -77,7 +77,7 @@ public final class PublishQueue implements PublisherSession.Listener
     /**
      * @param countAsHttp whether each publish counts in {@code http_publishes} (not for the broker's own feeds).
      */
-    public PublishQueue(final Broker broker, final EventLoop loop, final Runnable afterAnswers, final boolean countAsHttp)
+    public PublishQueue(final PublishBackend broker, final EventLoop loop, final Runnable afterAnswers, final boolean countAsHttp)
     {
         this.broker = broker;
         this.loop = loop;

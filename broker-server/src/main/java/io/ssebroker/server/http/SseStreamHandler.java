@@ -18,7 +18,7 @@ import io.ssebroker.fanout.SubscriberSink;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.metrics.HttpMetrics;
-import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.edge.ConnectionErrors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

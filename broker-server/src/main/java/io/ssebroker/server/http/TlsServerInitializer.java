@@ -6,7 +6,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.HttpBackend;
 
 /**
  * Pipeline of a new connection on the TLS port:
@@ -22,11 +22,11 @@ public final class TlsServerInitializer extends ChannelInitializer<SocketChannel
     public static final String TLS = "tls";
     public static final String ALPN = "alpn";
 
-    private final Broker broker;
+    private final HttpBackend broker;
     private final SslContext sslContext;
     private final HttpServerInitializer http;
 
-    public TlsServerInitializer(final Broker broker, final SslContext sslContext, final HttpServerInitializer http)
+    public TlsServerInitializer(final HttpBackend broker, final SslContext sslContext, final HttpServerInitializer http)
     {
         this.broker = broker;
         this.sslContext = sslContext;

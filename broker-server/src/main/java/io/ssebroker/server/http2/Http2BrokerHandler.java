@@ -39,11 +39,12 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.fanout.SinkConnection;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.BrokerEvent;
+import io.ssebroker.server.edge.HttpBackend;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.metrics.PrometheusExposition;
 import io.ssebroker.server.config.BrokerConfig;
-import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.edge.ConnectionErrors;
 import io.ssebroker.server.auth.Access;
 import io.ssebroker.server.http.HttpRejection;
 import io.ssebroker.server.http.HttpResponses;
@@ -96,8 +97,8 @@ import java.util.concurrent.TimeUnit;
  * only.
  *
  * <h2>Shutdown</h2>
- * On {@link Broker.BrokerEvent#STOP_READING} the connection sends GOAWAY (no new streams, the ones
- * open go on); on {@link Broker.BrokerEvent#SHUTDOWN} the broker ends every subscription with
+ * On {@link BrokerEvent#STOP_READING} the connection sends GOAWAY (no new streams, the ones
+ * open go on); on {@link BrokerEvent#SHUTDOWN} the broker ends every subscription with
  * END_STREAM and the connection closes once its streams have ended.
  * <p>
  * <b>Threading:</b> confined to the channel's event loop.
@@ -118,7 +119,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     /** Room for about 1,800 DATA frame headers. */
     private static final int HEADER_SLAB_BYTES = 16 * 1024;
 
-    private final Broker broker;
+    private final HttpBackend broker;
     private final HttpResponses responses;
     private final BrokerCounters counters;
     private final int maxBodyBytes;
@@ -155,7 +156,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private boolean stopped;
 
     private Http2BrokerHandler(
-        final Broker broker,
+        final HttpBackend broker,
         final HttpResponses responses,
         final Http2ConnectionDecoder decoder,
         final Http2ConnectionEncoder encoder,
@@ -193,7 +194,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     /**
      * @return a handler for a new connection, with the broker's limits and Netty's flood protections.
      */
-    public static Http2BrokerHandler create(final Broker broker, final HttpResponses responses)
+    public static Http2BrokerHandler create(final HttpBackend broker, final HttpResponses responses)
     {
         return new Builder(broker, responses).build();
     }
@@ -266,7 +267,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         {
             onUpgrade((HttpServerUpgradeHandler.UpgradeEvent)evt);
         }
-        else if (Broker.BrokerEvent.STOP_READING == evt)
+        else if (BrokerEvent.STOP_READING == evt)
         {
             stopped = true;
             // No new streams from now on; the open ones go on until the broker ends them.
@@ -275,7 +276,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 ctx.newPromise());
             flush(ctx);
         }
-        else if (Broker.BrokerEvent.SHUTDOWN == evt)
+        else if (BrokerEvent.SHUTDOWN == evt)
         {
             // Closes once the streams are ended (the broker ends every subscription next), or at
             // the graceful-shutdown timeout. Our own close(), not ctx.close(): a context's close
@@ -1017,10 +1018,10 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         /** DATA frames in a row without payload and END_STREAM before GOAWAY. */
         static final int MAX_CONSECUTIVE_EMPTY_DATA_FRAMES = 2;
 
-        private final Broker broker;
+        private final HttpBackend broker;
         private final HttpResponses responses;
 
-        Builder(final Broker broker, final HttpResponses responses)
+        Builder(final HttpBackend broker, final HttpResponses responses)
         {
             this.broker = broker;
             this.responses = responses;

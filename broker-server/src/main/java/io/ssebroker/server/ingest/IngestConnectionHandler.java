@@ -16,8 +16,9 @@ import io.ssebroker.ingest.PublisherSession;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.server.Broker;
-import io.ssebroker.server.ConnectionErrors;
+import io.ssebroker.server.edge.BrokerEvent;
+import io.ssebroker.server.edge.IngestBackend;
+import io.ssebroker.server.edge.ConnectionErrors;
 import io.ssebroker.server.auth.AuthenticationException;
 import io.ssebroker.server.auth.Authenticator;
 import io.ssebroker.server.auth.TopicPatterns;
@@ -91,7 +92,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private static final boolean CONSUMED = true;
     private static final boolean BLOCKED = false;
 
-    private final Broker broker;
+    private final IngestBackend broker;
     private final BrokerConfig config;
     private final BrokerCounters counters;
     private final TopicRegistry topics;
@@ -127,7 +128,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     /** Highest non-zero publisher sequence seen on this connection (version 2). */
     private long lastPublisherSequence;
 
-    IngestConnectionHandler(final Broker broker)
+    IngestConnectionHandler(final IngestBackend broker)
     {
         this.broker = broker;
         this.config = broker.config();
@@ -845,12 +846,12 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void userEventTriggered(final ChannelHandlerContext ctx, final Object evt)
     {
-        if (Broker.BrokerEvent.STOP_READING == evt)
+        if (BrokerEvent.STOP_READING == evt)
         {
             stopped = true;
             ctx.channel().config().setAutoRead(false);
         }
-        else if (Broker.BrokerEvent.SHUTDOWN == evt)
+        else if (BrokerEvent.SHUTDOWN == evt)
         {
             if (STATE_FAILING == state)
             {

@@ -2,7 +2,7 @@ package io.ssebroker.server.ingest;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.ssebroker.server.Broker;
+import io.ssebroker.server.edge.IngestBackend;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,7 @@ import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
  */
 public final class IngestServerInitializer extends ChannelInitializer<Channel>
 {
-    private final Broker broker;
+    private final IngestBackend broker;
 
     /** ERROR, sequence 0, BAD_HANDSHAKE: the connection is refused before its HELLO is read. */
     private static final byte[] TOO_MANY_CONNECTIONS = tooManyConnections();
@@ -34,7 +34,7 @@ public final class IngestServerInitializer extends ChannelInitializer<Channel>
         return frame.array();
     }
 
-    public IngestServerInitializer(final Broker broker)
+    public IngestServerInitializer(final IngestBackend broker)
     {
         this.broker = broker;
     }

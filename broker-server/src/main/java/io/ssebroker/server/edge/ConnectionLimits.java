@@ -1,4 +1,4 @@
-package io.ssebroker.server;
+package io.ssebroker.server.edge;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

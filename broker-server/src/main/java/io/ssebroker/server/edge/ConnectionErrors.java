@@ -1,4 +1,4 @@
-package io.ssebroker.server;
+package io.ssebroker.server.edge;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.ssebroker.metrics.BrokerCounters;
