@@ -21,7 +21,6 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.engine.BrokerEngine;
-import io.ssebroker.engine.EngineConfig;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.Counter;
 import io.ssebroker.metrics.MetricsRegistry;
@@ -130,7 +129,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
 
         final List<EventExecutor> loops = new ArrayList<>();
         workerGroup.forEach(loops::add);
-        this.engine = new BrokerEngine(engineConfig(config), loops, alloc, metrics, this::onSequencerError);
+        this.engine = new BrokerEngine(config.engineConfig(), loops, alloc, metrics, this::onSequencerError);
         for (int reader = 0; reader < loops.size(); reader++)
         {
             fanOuts.put(loops.get(reader), engine.fanOut(reader));
@@ -145,29 +144,6 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         this.deliveryMetrics = new DeliveryMetrics(loopStats);
         exposition.register(deliveryMetrics);
         exposition.register(new HistoryMetrics(engine.sequencer()));
-    }
-
-    /**
-     * The engine's part of the configuration.
-     */
-    static EngineConfig engineConfig(final BrokerConfig config)
-    {
-        return new EngineConfig(
-            config.ingestRingBytes(),
-            config.logCapacity(),
-            config.historyCount(),
-            config.historyBytes(),
-            config.historyBudgetBytes(),
-            config.maxTopics(),
-            config::isConflated,
-            config.dedupWindowEvents(),
-            config.dedupWindowMs(),
-            config.dedupMaxPublishers(),
-            config.sequencerBatch(),
-            config.fanOutBatch(),
-            config.slowGraceMs(),
-            config.heartbeatMs(),
-            config.retryMs());
     }
 
     /**

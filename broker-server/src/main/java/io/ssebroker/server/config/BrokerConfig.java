@@ -1,6 +1,7 @@
 package io.ssebroker.server.config;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.ssebroker.engine.EngineConfig;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -690,6 +691,29 @@ public final class BrokerConfig
     {
         this.demoIntervalMs = demoIntervalMs;
         return this;
+    }
+
+    /**
+     * @return the engine's part of this configuration.
+     */
+    public EngineConfig engineConfig()
+    {
+        return new EngineConfig(
+            ingestRingBytes,
+            logCapacity,
+            historyCount,
+            historyBytes,
+            historyBudgetBytes,
+            maxTopics,
+            this::isConflated,
+            dedupWindowEvents,
+            dedupWindowMs,
+            dedupMaxPublishers,
+            sequencerBatch,
+            fanOutBatch,
+            slowGraceMs,
+            heartbeatMs,
+            retryMs);
     }
 
     /**
