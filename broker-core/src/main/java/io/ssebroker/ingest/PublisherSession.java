@@ -1,6 +1,6 @@
 package io.ssebroker.ingest;
 
-import io.ssebroker.log.PaddedSequence;
+import io.ssebroker.concurrent.PaddedSequence;
 
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -1,5 +1,6 @@
 package io.ssebroker.log;
 
+import io.ssebroker.concurrent.PaddedSequence;
 import io.netty.buffer.ByteBuf;
 import io.ssebroker.codec.SseFrameEncoder;
 

@@ -1,4 +1,4 @@
-package io.ssebroker.log;
+package io.ssebroker.concurrent;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
