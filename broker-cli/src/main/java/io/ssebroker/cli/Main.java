@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code sse-broker [serve|publish|loadgen] ...}: the one entry point; {@code serve} is the default, so
+ * {@code sse-broker [serve|publish|token|loadgen] ...}: the one entry point; {@code serve} is the default, so
  * {@code sse-broker --demo} starts a broker.
  */
 @Command(
@@ -50,6 +50,7 @@ public final class Main implements Runnable
         final CommandLine commandLine = new CommandLine(new Main())
             .addSubcommand(ServeCommand.newCommandLine())
             .addSubcommand(new PublishCommand())
+            .addSubcommand(new TokenCommand())
             .addSubcommand(new LoadgenCommand());
         // The load generator's module does not know the build's version; every subcommand answers --version alike.
         commandLine.getSubcommands().get("loadgen").getCommandSpec().versionProvider(new BuildVersion());

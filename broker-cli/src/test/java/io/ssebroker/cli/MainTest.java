@@ -18,7 +18,7 @@ class MainTest
     @Test
     void shouldMountServePublishAndLoadgen()
     {
-        assertEquals(java.util.Set.of("serve", "publish", "loadgen"), Main.commandLine().getSubcommands().keySet());
+        assertEquals(java.util.Set.of("serve", "publish", "token", "loadgen"), Main.commandLine().getSubcommands().keySet());
     }
 
     @Test
@@ -36,7 +36,7 @@ class MainTest
         // Maven passes the project version to the test JVM (broker-cli/pom.xml); the jar's answer must match it.
         final String expected = System.getProperty("expected.version");
         assertTrue(null != expected && !expected.isEmpty(), "expected.version not set by the build");
-        for (final String[] args : new String[][] {{"--version"}, {"serve", "--version"}, {"publish", "--version"},
+        for (final String[] args : new String[][] {{"--version"}, {"serve", "--version"}, {"publish", "--version"}, {"token", "--version"},
             {"loadgen", "--version"}})
         {
             final StringWriter out = new StringWriter();

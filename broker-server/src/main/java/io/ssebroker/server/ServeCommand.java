@@ -1,5 +1,6 @@
 package io.ssebroker.server;
 
+import io.ssebroker.server.auth.TokenMinter;
 import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.config.EffectiveConfig;
 import io.ssebroker.server.config.InvalidSettingException;
@@ -161,8 +162,19 @@ public final class ServeCommand implements Callable<Integer>
         }
         final CountDownLatch stopped = new CountDownLatch(1);
         final boolean demo = config.demo();
-        final DemoFeed feed = demo ?
-            DemoFeed.start(host, broker.ingestPort(), config.ingestToken(), config.demoIntervalMs()) : null;
+        DemoFeed demoFeed = null;
+        if (demo)
+        {
+            try
+            {
+                demoFeed = DemoFeed.start(host, broker.ingestPort(), demoToken(config), config.demoIntervalMs());
+            }
+            catch (final RuntimeException ex)
+            {
+                System.err.println("warning: the demo feed could not start: " + ex.getMessage());
+            }
+        }
+        final DemoFeed feed = demoFeed;
         Runtime.getRuntime().addShutdownHook(new Thread(() ->
         {
             if (null != feed)
@@ -203,6 +215,30 @@ public final class ServeCommand implements Callable<Integer>
         System.out.println();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The demo feed's HELLO token: the static ingest token, or with JWT on a token signed with the secret file
+     * allowing the demo's topics (with only a public key the broker cannot sign one: the feed is refused, and the
+     * broker says so).
+     */
+    private static String demoToken(final BrokerConfig config) throws java.io.IOException
+    {
+        if (null != config.ingestToken())
+        {
+            return config.ingestToken();
+        }
+        if (null != config.jwtSecretFile())
+        {
+            return TokenMinter.fromSecretFile(Path.of(config.jwtSecretFile()))
+                .mint("demo-feed", List.of(), List.of("ticker.*"), 365L * 24 * 3600);
+        }
+        if (null != config.jwtPublicKeyFile())
+        {
+            System.err.println("warning: --demo with only --jwt-public-key-file: the broker cannot sign a token for its " +
+                "demo feed; give --ingest-token (or --jwt-secret-file) too");
+        }
+        return null;
     }
 
     private static void configureLogging(final BrokerConfig config)
