@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class SequencerIdleStrategy implements IdleStrategy
 {
     private static final int SPINS = 100;
-    private static final int YIELDS = 50;
+    /** Experiment knob (bench/sequencer-idle.sh): yields before parking. */
+    private static final int YIELDS = Integer.getInteger("ssebroker.sequencer.yields", 50);
 
     private final IngestRing ingest;
     private final long parkNs;
