@@ -39,6 +39,9 @@ import java.util.function.Consumer;
  */
 public final class BrokerEngine
 {
+    /** Experiment knob (bench/sequencer-idle.sh, WAKE_ALL=true): wake every loop on every batch, as before. */
+    private static final boolean WAKE_ALL = Boolean.getBoolean("ssebroker.wake.all");
+
     private final long epochId;
     private final TopicRegistry topics;
     private final IngestRing ingestRing;
@@ -49,6 +52,8 @@ public final class BrokerEngine
     private final Sequencer sequencer;
     private final SequencerAgent sequencerAgent;
     private final AgentRunner sequencerRunner;
+    /** Log entries a loop without touched subscribers may leave unapplied before it is woken anyway. */
+    private final long lazyLagLimit;
 
     /**
      * @param config           sizes and limits.
@@ -70,6 +75,7 @@ public final class BrokerEngine
             config.maxTopics());
         this.ingestRing = new IngestRing(config.ingestRingBytes());
         this.log = new EventLog(config.logCapacity(), loops.size(), epochId - 1);
+        this.lazyLagLimit = config.logCapacity() / 4;
         this.fanOuts = new LoopFanOut[loops.size()];
         for (int reader = 0; reader < fanOuts.length; reader++)
         {
@@ -100,7 +106,27 @@ public final class BrokerEngine
             config.historyBudgetBytes(),
             epochId,
             config.sequencerBatch(),
-            this::wakeLoops,
+            new Sequencer.Listener()
+            {
+                @Override
+                public void onPublished()
+                {
+                    wakeLoops();
+                }
+
+                @Override
+                public void onPublished(final long touchedLoops)
+                {
+                    if (WAKE_ALL)
+                    {
+                        wakeLoops();
+                    }
+                    else
+                    {
+                        wakeLoops(touchedLoops);
+                    }
+                }
+            },
             metrics);
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
@@ -250,6 +276,25 @@ public final class BrokerEngine
             total += fanOut.stats().subscribers();
         }
         return (int)total;
+    }
+
+    /**
+     * Wakes the loops holding subscribers of what a batch touched, and any other loop that has fallen a quarter of
+     * the log behind (it applies the log lazily, but must give back its references before the log fills). Loops
+     * from index 64 on have no bit and are always woken.
+     */
+    private void wakeLoops(final long touchedLoops)
+    {
+        final LoopFanOut[] fanOuts = this.fanOuts;
+        final EventLog log = this.log;
+        final long lazyLimit = lazyLagLimit;
+        for (int i = 0; i < fanOuts.length; i++)
+        {
+            if (i >= Long.SIZE || 0 != (touchedLoops & (1L << i)) || log.lag(i) > lazyLimit)
+            {
+                fanOuts[i].wake();
+            }
+        }
     }
 
     private void wakeLoops()

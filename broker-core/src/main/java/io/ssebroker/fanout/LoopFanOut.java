@@ -463,6 +463,12 @@ public final class LoopFanOut
     public SubscriberCursor subscribe(
         final int[] topicIndexes, final String lastEventId, final SubscriberSink sink, final long nowNs)
     {
+        // Marked before catching up: the sequencer reads the marks after it publishes a batch, so an event it
+        // publishes after the drain below wakes this loop, and one published before is in the drain.
+        for (final int topic : topicIndexes)
+        {
+            topics.byIndex(topic).addLoop(reader);
+        }
         // Bring this loop up to date first, so the replay below covers everything sequenced so far.
         while (drain(nowNs) > 0)
         {
@@ -539,6 +545,11 @@ public final class LoopFanOut
         {
             // Trimmed between the drain above and the replay: the same rule as on any later batch.
             evict(cursor, EvictionReason.LAPPED);
+        }
+        else if (log.published() > log.consumed(reader))
+        {
+            // Published while the marks were being set: the sequencer may not have seen this loop's mark.
+            wake();
         }
         return cursor;
     }
@@ -625,7 +636,12 @@ public final class LoopFanOut
             final SubscriberCursor[] subscribers = subscribersByTopic[topic];
             final int slot = cursor.slots[i];
             final int last = --subscriberCounts[topic];
-            this.topics.byIndex(topic).addSubscribers(-1);
+            final Topic removedFrom = this.topics.byIndex(topic);
+            removedFrom.addSubscribers(-1);
+            if (0 == last)
+            {
+                removedFrom.removeLoop(reader);
+            }
             final SubscriberCursor moved = subscribers[last];
             subscribers[slot] = moved;
             subscribers[last] = null;
@@ -714,7 +730,10 @@ public final class LoopFanOut
             subscribers[count] = cursor;
             cursor.slots[i] = count;
             subscriberCounts[topic] = count + 1;
-            this.topics.byIndex(topic).addSubscribers(1);
+            final Topic added = this.topics.byIndex(topic);
+            added.addSubscribers(1);
+            // Again here: an eviction during subscribe's catch-up may have cleared the mark it set first.
+            added.addLoop(reader);
         }
         if (allCount == all.length)
         {

@@ -16,6 +16,8 @@ import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.lang.invoke.VarHandle;
+
 import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
@@ -47,12 +49,24 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
  * <b>Threading:</b> every field is owned by the sequencer thread that runs {@link #doWork()};
  * {@link #close()} runs on it too, after the last {@code doWork()}.
  */
+
 public final class Sequencer implements Agent
 {
     /** Wakes the readers of the log after a batch was published. */
     public interface Listener
     {
         void onPublished();
+
+        /**
+         * A batch was published.
+         *
+         * @param touchedLoops the event loops (bit per loop index) holding subscribers of a topic the batch
+         *                     appended to, read after the publish; other loops may apply the batch later.
+         */
+        default void onPublished(final long touchedLoops)
+        {
+            onPublished();
+        }
     }
 
     private final IngestRing ingest;
@@ -64,6 +78,7 @@ public final class Sequencer implements Agent
     private final FrameSlabs slabs;
     private final Listener listener;
     private final int batchLimit;
+    private final TopicRegistry topics;
     private final SseFrameEncoder encoder;
     private final ControlledMessageHandler handler = this::onMessage;
 
@@ -73,6 +88,10 @@ public final class Sequencer implements Agent
     private int headIdDigitCount;
     private long appendedInBatch;
     private long answeredInBatch;
+    /** Topics of the events appended in this batch (repeats included), for {@link #touchedLoops()}. */
+    private final int[] batchTopics;
+    private int batchTopicCount;
+
     /** Topics in the {@link #topTopics()} snapshot. */
     public static final int TOP_TOPICS = 10;
     private static final long TOP_TOPICS_INTERVAL_NS = 1_000_000_000L;
@@ -139,6 +158,8 @@ public final class Sequencer implements Agent
         this.ring = ingest.ring();
         this.log = log;
         this.retention = new Retention(topics, historyBudgetBytes, epochId);
+        this.topics = topics;
+        this.batchTopics = new int[Math.max(1, batchLimit)];
         this.sessions = sessions;
         this.slabs = new FrameSlabs(alloc, log.readers());
         this.listener = listener;
@@ -173,7 +194,7 @@ public final class Sequencer implements Agent
             appendedInBatch = 0;
             answeredInBatch = 0;
             SequencerAccess.publishTouched(touched);
-            listener.onPublished();
+            listener.onPublished(touchedLoops());
         }
         else if (answeredInBatch > 0)
         {
@@ -202,6 +223,24 @@ public final class Sequencer implements Agent
             snapshotTopTopics(System.nanoTime());
         }
         return work;
+    }
+
+    /**
+     * The loops holding subscribers of the batch's topics. Read after the publish, behind a full fence: a loop
+     * marks a topic before it catches up with the log (LoopFanOut.subscribe), so either it sees this batch in
+     * that catch-up or this read sees its mark.
+     */
+    private long touchedLoops()
+    {
+        VarHandle.fullFence();
+        long mask = 0;
+        final int[] batch = batchTopics;
+        for (int i = 0, n = batchTopicCount; i < n; i++)
+        {
+            mask |= topics.byIndex(batch[i]).loopMask();
+        }
+        batchTopicCount = 0;
+        return mask;
     }
 
     private void snapshotTopTopics(final long nowNs)
@@ -284,6 +323,7 @@ public final class Sequencer implements Agent
             payloadLength, firstBreak);
         FrameSlabs.commit(slab, frameLength);
 
+        batchTopics[batchTopicCount++] = topic;
         final long trimUpTo = retention.append(topic, id, frameLength);
         log.append(topic, id, trimUpTo, slab.buffer, offset, frameLength, payloadLength,
             buffer.getLong(index + RECEIVED_NS_OFFSET));

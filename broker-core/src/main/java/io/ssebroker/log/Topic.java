@@ -2,6 +2,7 @@ package io.ssebroker.log;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A named stream of events, identified on the data path by its dense {@link #index()}. Immutable but for
@@ -16,6 +17,8 @@ public final class Topic
     private final int hash;
     private final TopicPolicy policy;
     private final AtomicInteger subscribers = new AtomicInteger();
+    /** Bit {@code i}: event loop {@code i} (below 64) holds or is registering a subscriber of this topic. */
+    private final AtomicLong loops = new AtomicLong();
 
     Topic(final int index, final String name, final int hash, final TopicPolicy policy)
     {
@@ -47,6 +50,42 @@ public final class Topic
     public int subscribers()
     {
         return subscribers.get();
+    }
+
+    /**
+     * @return the event loops (bit per loop index, loops 0 to 63) that hold a subscriber of this topic or are
+     *         registering one. Any thread; the sequencer reads it after publishing a batch, to wake only those.
+     */
+    public long loopMask()
+    {
+        return loops.get();
+    }
+
+    /**
+     * Marks loop {@code reader} as holding subscribers; before it catches up with the log for a new one.
+     */
+    public void addLoop(final int reader)
+    {
+        if (reader < Long.SIZE)
+        {
+            final long bit = 1L << reader;
+            if (0 == (loops.get() & bit))
+            {
+                loops.getAndUpdate(mask -> mask | bit);
+            }
+        }
+    }
+
+    /**
+     * Unmarks loop {@code reader}, when its last subscriber of this topic leaves.
+     */
+    public void removeLoop(final int reader)
+    {
+        if (reader < Long.SIZE)
+        {
+            final long bit = ~(1L << reader);
+            loops.getAndUpdate(mask -> mask & bit);
+        }
     }
 
     /**

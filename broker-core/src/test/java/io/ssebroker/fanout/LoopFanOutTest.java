@@ -1,5 +1,6 @@
 package io.ssebroker.fanout;
 
+import io.ssebroker.log.Topic;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -268,6 +269,27 @@ class LoopFanOutTest
             assertEquals(expected, resumed.ids());
             assertTrue(resumed.text.toString().contains("\"oldestRetainedId\":\"" + (EPOCH + 30 - retained) + "\""),
                 resumed.text.toString().lines().filter(l -> l.startsWith("data: {")).findFirst().orElse("no reset"));
+        }
+    }
+
+    @Test
+    void shouldMarkTheTopicsItsLoopHoldsSubscribersOf()
+    {
+        try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
+        {
+            final SubscriberCursor first = engine.subscribe(new RecordingSink(), null, "t", "u");
+            final SubscriberCursor second = engine.subscribe(new RecordingSink(), null, "t");
+            final Topic t = engine.topics.byIndex(engine.topic("t"));
+            final Topic u = engine.topics.byIndex(engine.topic("u"));
+            // Reader 0 is bit 0: the sequencer wakes this loop for events on t and u.
+            assertEquals(1L, t.loopMask());
+            assertEquals(1L, u.loopMask());
+            engine.fanOut.remove(first);
+            assertEquals(1L, t.loopMask(), "the second subscriber still holds t");
+            assertEquals(0L, u.loopMask(), "nobody on this loop reads u any more");
+            engine.fanOut.remove(second);
+            assertEquals(0L, t.loopMask());
+            assertEquals(0, t.subscribers());
         }
     }
 
