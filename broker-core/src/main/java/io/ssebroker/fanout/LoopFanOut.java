@@ -191,7 +191,8 @@ public final class LoopFanOut
             if (EventLog.APPEND == log.kind(s))
             {
                 final long receivedNs = log.receivedNs(s);
-                if (0 != receivedNs)
+                // Measured where it is delivered: a loop with no subscriber of the topic applies it lazily, late.
+                if (0 != receivedNs && subscriberCounts[topic] > 0)
                 {
                     pendingReceivedNs[pendingLatencies++] = receivedNs;
                 }
@@ -236,8 +237,8 @@ public final class LoopFanOut
     }
 
     /**
-     * Ingest-to-write latency of the events just applied, one clock read for the batch: each event counts once
-     * per loop, however many subscribers it went to.
+     * Ingest-to-write latency of the events just applied that this loop has subscribers for, one clock read for
+     * the batch: each event counts once per such loop, however many subscribers it went to.
      */
     private void recordLatencies()
     {

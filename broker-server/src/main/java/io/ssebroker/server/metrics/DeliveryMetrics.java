@@ -17,7 +17,8 @@ import java.util.List;
  * The broker's latency and lag, from every event loop's {@link FanOutStats}:
  * <ul>
  *   <li>{@code sse_delivery_latency_seconds}, a histogram of the time from a publish being read at ingest to an
- *       event loop writing it to its subscribers' sockets, one observation per event and event loop;</li>
+ *       event loop writing it to its subscribers' sockets, one observation per event and event loop holding
+ *       subscribers of its topic;</li>
  *   <li>{@code sse_subscriber_lag_events{stat="max"|"p99"}}: how many retained events subscribers have still to
  *       receive, over every subscriber, as of the loops' last timer tick (about a second ago).</li>
  * </ul>

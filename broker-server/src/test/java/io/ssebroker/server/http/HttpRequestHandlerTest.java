@@ -2,32 +2,17 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.engine.BrokerEngine;
-import io.ssebroker.fanout.LoopFanOut;
-import io.ssebroker.ingest.IngestRing;
-import io.ssebroker.ingest.PublisherSessions;
-import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
-import io.ssebroker.metrics.MetricsRegistry;
-import io.ssebroker.server.auth.Authenticator;
 import io.ssebroker.server.config.BrokerConfig;
-import io.ssebroker.server.edge.ConnectionLimits;
-import io.ssebroker.server.edge.HttpBackend;
-import io.ssebroker.server.metrics.HttpMetrics;
-import io.ssebroker.server.metrics.PrometheusExposition;
+import io.ssebroker.server.testing.EngineBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,26 +24,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HttpRequestHandlerTest
 {
     private final BrokerConfig config = BrokerConfig.defaults();
-    private final MetricsRegistry metrics = new MetricsRegistry();
-    private final BrokerCounters counters = new BrokerCounters(metrics);
-    private BrokerEngine engine;
+    private final EngineBackend backend = new EngineBackend(config);
+    private final BrokerCounters counters = backend.counters();
+    private final BrokerEngine engine = backend.engine();
     private EmbeddedChannel channel;
 
     @BeforeEach
     void setUp()
     {
-        engine = new BrokerEngine(config.engineConfig(), List.of(Runnable::run), UnpooledByteBufAllocator.DEFAULT,
-            metrics, error -> { });
         channel = new EmbeddedChannel();
         channel.pipeline().addLast("base", new ChannelInboundHandlerAdapter());
-        new HttpServerInitializer(new TestBackend()).addHttp1(channel.pipeline(), "base", false);
+        new HttpServerInitializer(backend).addHttp1(channel.pipeline(), "base", false);
     }
 
     @AfterEach
     void tearDown()
     {
         channel.finishAndReleaseAll();
-        engine.fanOut(0).release();
+        backend.close();
     }
 
     @Test
@@ -114,91 +97,5 @@ class HttpRequestHandlerTest
             buf.release();
         }
         return out.toString();
-    }
-
-    /** The engine's parts and fresh bookkeeping: what the handler may see of a broker. */
-    private final class TestBackend implements HttpBackend
-    {
-        private final HttpMetrics httpMetrics = new HttpMetrics(metrics);
-        private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        private final ConnectionLimits limits = new ConnectionLimits(0, 0, counters);
-
-        @Override
-        public BrokerConfig config()
-        {
-            return config;
-        }
-
-        @Override
-        public BrokerCounters counters()
-        {
-            return counters;
-        }
-
-        @Override
-        public IngestRing ingestRing()
-        {
-            return engine.ingestRing();
-        }
-
-        @Override
-        public PublisherSessions sessions()
-        {
-            return engine.sessions();
-        }
-
-        @Override
-        public LoopFanOut fanOut(final EventLoop loop)
-        {
-            return engine.fanOut(0);
-        }
-
-        @Override
-        public TopicRegistry topics()
-        {
-            return engine.topics();
-        }
-
-        @Override
-        public Authenticator authenticator()
-        {
-            return Authenticator.OPEN;
-        }
-
-        @Override
-        public HttpMetrics httpMetrics()
-        {
-            return httpMetrics;
-        }
-
-        @Override
-        public PrometheusExposition exposition()
-        {
-            return new PrometheusExposition(metrics);
-        }
-
-        @Override
-        public boolean isClosing()
-        {
-            return false;
-        }
-
-        @Override
-        public boolean isReady()
-        {
-            return true;
-        }
-
-        @Override
-        public ChannelGroup httpChannels()
-        {
-            return channels;
-        }
-
-        @Override
-        public ConnectionLimits connectionLimits()
-        {
-            return limits;
-        }
     }
 }

@@ -3,33 +3,20 @@ package io.ssebroker.server.ingest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.ssebroker.client.IngestErrorCode;
 import io.ssebroker.client.IngestFrameDescriptor;
 import io.ssebroker.client.IngestFrameEncoder;
 import io.ssebroker.engine.BrokerEngine;
-import io.ssebroker.ingest.Deduplication;
-import io.ssebroker.ingest.IngestRing;
-import io.ssebroker.ingest.PublisherSessions;
-import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.Counter;
-import io.ssebroker.metrics.MetricsRegistry;
-import io.ssebroker.server.auth.Authenticator;
 import io.ssebroker.server.config.BrokerConfig;
-import io.ssebroker.server.edge.ConnectionLimits;
-import io.ssebroker.server.edge.IngestBackend;
-import io.ssebroker.server.metrics.IngestMetrics;
+import io.ssebroker.server.testing.EngineBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,24 +31,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class IngestConnectionHandlerTest
 {
     private final BrokerConfig config = BrokerConfig.defaults();
-    private final MetricsRegistry metrics = new MetricsRegistry();
-    private final BrokerCounters counters = new BrokerCounters(metrics);
-    private BrokerEngine engine;
+    private final EngineBackend backend = new EngineBackend(config);
+    private final BrokerCounters counters = backend.counters();
+    private final BrokerEngine engine = backend.engine();
     private EmbeddedChannel channel;
 
     @BeforeEach
     void setUp()
     {
-        engine = new BrokerEngine(config.engineConfig(), List.of(Runnable::run),
-            UnpooledByteBufAllocator.DEFAULT, metrics, error -> { });
-        channel = new EmbeddedChannel(new IngestConnectionHandler(new TestBackend()));
+        channel = new EmbeddedChannel(new IngestConnectionHandler(backend));
     }
 
     @AfterEach
     void tearDown()
     {
         channel.finishAndReleaseAll();
-        engine.fanOut(0).release();
+        backend.close();
     }
 
     @Test
@@ -161,80 +146,6 @@ class IngestConnectionHandlerTest
         if (message instanceof ByteBuf)
         {
             ((ByteBuf)message).release();
-        }
-    }
-
-    /** The engine's parts and fresh bookkeeping: what the handler may see of a broker. */
-    private final class TestBackend implements IngestBackend
-    {
-        private final IngestMetrics ingestMetrics = new IngestMetrics(metrics);
-        private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        private final ConnectionLimits limits = new ConnectionLimits(0, 0, counters);
-
-        @Override
-        public BrokerConfig config()
-        {
-            return config;
-        }
-
-        @Override
-        public BrokerCounters counters()
-        {
-            return counters;
-        }
-
-        @Override
-        public IngestRing ingestRing()
-        {
-            return engine.ingestRing();
-        }
-
-        @Override
-        public PublisherSessions sessions()
-        {
-            return engine.sessions();
-        }
-
-        @Override
-        public Deduplication dedup()
-        {
-            return engine.dedup();
-        }
-
-        @Override
-        public TopicRegistry topics()
-        {
-            return engine.topics();
-        }
-
-        @Override
-        public long epochId()
-        {
-            return engine.epochId();
-        }
-
-        @Override
-        public Authenticator authenticator()
-        {
-            return Authenticator.OPEN;
-        }
-
-        @Override
-        public IngestMetrics ingestMetrics()
-        {
-            return ingestMetrics;
-        }
-
-        @Override
-        public ChannelGroup ingestChannels()
-        {
-            return channels;
-        }
-
-        @Override
-        public ConnectionLimits connectionLimits()
-        {
-            return limits;
         }
     }
 }
