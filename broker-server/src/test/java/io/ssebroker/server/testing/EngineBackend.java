@@ -37,12 +37,13 @@ public final class EngineBackend implements HttpBackend, IngestBackend, AutoClos
     private final HttpMetrics httpMetrics = new HttpMetrics(metrics);
     private final IngestMetrics ingestMetrics = new IngestMetrics(metrics);
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    private final ConnectionLimits limits = new ConnectionLimits(0, 0, counters);
+    private final ConnectionLimits limits;
     private final BrokerEngine engine;
 
     public EngineBackend(final BrokerConfig config)
     {
         this.config = config;
+        this.limits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(), counters);
         this.engine = new BrokerEngine(config.engineConfig(), List.of(Runnable::run), UnpooledByteBufAllocator.DEFAULT,
             metrics, error -> { });
     }
