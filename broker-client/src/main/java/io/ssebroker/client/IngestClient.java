@@ -25,7 +25,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.DecoderException;
 import io.netty.util.internal.PlatformDependent;
 
 import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
@@ -1067,9 +1066,9 @@ public final class IngestClient implements AutoCloseable
 
         public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
         {
-            if (cause instanceof DecoderException)
+            if (cause instanceof IngestFrameException)
             {
-                violation(null == cause.getCause() ? cause.getMessage() : cause.getCause().getMessage());
+                violation(cause.getMessage());
             }
             else
             {

@@ -1,12 +1,10 @@
 package io.ssebroker.client;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
@@ -26,15 +24,17 @@ import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
  * <p>
  * <b>Errors:</b> a frame that is not valid version 1 (length 0 or over {@link
  * IngestFrameDescriptor#MAX_INBOUND_FRAME_BYTES}, an unknown type, a body whose length disagrees with its
- * fields) throws {@link CorruptedFrameException}, which reaches {@code exceptionCaught} further down the
+ * fields) throws {@link IngestFrameException}, which reaches {@code exceptionCaught} further down the
  * pipeline; the decoder then discards everything else the connection sends.
  * <p>
- * <b>Reference counting:</b> {@link ByteToMessageDecoder} owns and releases the cumulated input; nothing is
- * retained past {@link #decode}.
+ * <b>Reference counting:</b> the decoder owns what it reads: a frame split across reads is kept in one
+ * cumulation buffer (a copy of the pieces, released once drained, or when the channel goes inactive or the
+ * handler is removed); a buffer holding only whole frames is decoded in place and released. Its own
+ * cumulation keeps the client on Netty's buffer and transport modules alone, without the codec module.
  * <p>
  * <b>Threading:</b> confined to the channel's event loop, as are the {@link FrameHandler} calls.
  */
-public final class IngestFrameDecoder extends ByteToMessageDecoder
+public final class IngestFrameDecoder extends ChannelInboundHandlerAdapter
 {
     /**
      * Receives decoded frames.
@@ -83,6 +83,8 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
 
     private final FrameHandler handler;
     private boolean failed;
+    /** Bytes of a frame not yet complete, or null. */
+    private ByteBuf cumulation;
 
     /**
      * @param handler receives decoded frames on the event loop.
@@ -92,18 +94,78 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
         this.handler = handler;
     }
 
-    /**
-     * {@inheritDoc}
-     */
-    protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
+    @Override
+    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
     {
-        if (failed)
+        if (!(msg instanceof ByteBuf))
         {
-            in.skipBytes(in.readableBytes());
+            ctx.fireChannelRead(msg);
             return;
         }
+        final ByteBuf read = (ByteBuf)msg;
+        if (failed)
+        {
+            read.release();
+            return;
+        }
+        final ByteBuf in;
+        if (null == cumulation)
+        {
+            in = read;
+        }
+        else
+        {
+            in = ctx.alloc().buffer(cumulation.readableBytes() + read.readableBytes());
+            in.writeBytes(cumulation).writeBytes(read);
+            cumulation.release();
+            cumulation = null;
+            read.release();
+        }
+        try
+        {
+            decode(in);
+        }
+        finally
+        {
+            if (in.isReadable() && !failed)
+            {
+                cumulation = in;
+            }
+            else
+            {
+                in.release();
+            }
+        }
+    }
 
-        while (in.readableBytes() >= LENGTH_FIELD_BYTES)
+    @Override
+    public void channelInactive(final ChannelHandlerContext ctx) throws Exception
+    {
+        releaseCumulation();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(final ChannelHandlerContext ctx)
+    {
+        releaseCumulation();
+    }
+
+    private void releaseCumulation()
+    {
+        if (null != cumulation)
+        {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    /**
+     * Decodes every whole frame in {@code in}, advancing its reader index past them.
+     */
+    void decode(final ByteBuf in)
+    {
+        while (!failed && in.readableBytes() >= LENGTH_FIELD_BYTES)
         {
             final int frameIndex = in.readerIndex();
             final long length = in.getUnsignedInt(frameIndex);
@@ -185,9 +247,9 @@ public final class IngestFrameDecoder extends ByteToMessageDecoder
         }
     }
 
-    private CorruptedFrameException fail(final String message)
+    private IngestFrameException fail(final String message)
     {
         failed = true;
-        return new CorruptedFrameException(message);
+        return new IngestFrameException(message);
     }
 }

@@ -60,7 +60,13 @@ class BrokerFrameRoundTripTest
                 frames.add("ERROR " + seq + " " + code + " " + message);
             }
         }));
-        channel.writeInbound(wire);
+        // One byte per read: every frame is split, and the decoder must cumulate across reads.
+        final int total = wire.readableBytes();
+        for (int i = 0; i < total; i++)
+        {
+            channel.writeInbound(wire.readRetainedSlice(1));
+        }
+        wire.release();
         assertEquals(List.of(
             "WELCOME 2 1049088 1048576 4096 1700000000000 77",
             "ACK 1 3 1700000000005",

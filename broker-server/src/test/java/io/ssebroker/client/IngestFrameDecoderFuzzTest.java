@@ -6,7 +6,6 @@ import java.util.List;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.CorruptedFrameException;
 import io.ssebroker.server.testing.FuzzInputs;
 import io.ssebroker.test.LeakDetectionExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Input layout: byte 0 cuts the rest into reads (its low four bits: 0 all at once, k: 2^(k-1)
  * bytes per read); bytes 1… are what the broker sent.
  * <p>
- * Pass means: the only exception is {@link CorruptedFrameException}, as the decoder documents; after
+ * Pass means: the only exception is {@link IngestFrameException}, as the decoder documents; after
  * it, nothing more is decoded; the frames decoded and the failure are the same whether the bytes
  * arrive at once or in pieces; no leak at paranoid.
  */
@@ -68,7 +67,7 @@ class IngestFrameDecoderFuzzTest
                 {
                     channel.writeInbound(Unpooled.copiedBuffer(input, i, Math.min(piece, input.length - i)));
                 }
-                catch (final CorruptedFrameException ex)
+                catch (final IngestFrameException ex)
                 {
                     if (null != decoded.failure)
                     {

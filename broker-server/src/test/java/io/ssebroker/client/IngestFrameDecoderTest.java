@@ -5,7 +5,6 @@ import java.util.List;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.CorruptedFrameException;
 import io.ssebroker.server.testing.FuzzInputs;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +48,7 @@ class IngestFrameDecoderTest
             }
         }));
 
-        final CorruptedFrameException failure = assertThrows(CorruptedFrameException.class,
+        final IngestFrameException failure = assertThrows(IngestFrameException.class,
             () -> channel.writeInbound(Unpooled.wrappedBuffer(FuzzInputs.hex("00000001 02"))));
         assertEquals("frame type 0x2 body must be 21 bytes, was 0", failure.getMessage());
 
