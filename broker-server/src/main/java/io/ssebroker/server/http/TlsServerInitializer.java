@@ -1,8 +1,8 @@
 package io.ssebroker.server.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslContext;
@@ -17,7 +17,7 @@ import io.ssebroker.server.edge.HttpBackend;
  * The handlers after TLS are the cleartext port's ({@link HttpServerInitializer}), without the h2c
  * upgrade, which RFC 9113 3.2 reserves for cleartext.
  */
-public final class TlsServerInitializer extends ChannelInitializer<SocketChannel>
+public final class TlsServerInitializer extends ChannelInitializer<Channel>
 {
     public static final String TLS = "tls";
     public static final String ALPN = "alpn";
@@ -34,7 +34,7 @@ public final class TlsServerInitializer extends ChannelInitializer<SocketChannel
     }
 
     @Override
-    protected void initChannel(final SocketChannel ch)
+    protected void initChannel(final Channel ch)
     {
         // Nothing can be said before the TLS handshake: a refused connection is closed.
         if (!broker.connectionLimits().admit(ch, null))
