@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.client.BrokerFrameEncoder;
+import io.ssebroker.client.HelloFrameReader;
 import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.ingest.Deduplication;
@@ -44,7 +45,6 @@ import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.HEADER_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.MAGIC;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_HELLO_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_NAME_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES;
@@ -52,7 +52,6 @@ import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_HELLO;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PING;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PUBLISH;
-import static io.ssebroker.client.IngestFrameDescriptor.VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.VERSION_2;
 
 /**
@@ -345,41 +344,29 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
      */
     private boolean onHello(final ByteBuf in, final int index, final int length)
     {
-        if (length < 4 + 1 + 2 + 2 || MAGIC != in.getInt(index))
+        final HelloFrameReader hello = new HelloFrameReader();
+        switch (hello.wrap(in, index, length))
         {
-            fatal(BAD_HANDSHAKE, "HELLO must start with magic 0x53534542 ('SSEB')");
-            return false;
-        }
-        final int version = in.getUnsignedByte(index + 4);
-        if (VERSION != version && VERSION_2 != version)
-        {
-            fatal(UNSUPPORTED_VERSION, "protocol version " + version + " is not supported; supported versions: 1, 2");
-            return false;
-        }
-        final int tokenLength = in.getUnsignedShort(index + 5);
-        if (7 + tokenLength + 2 > length)
-        {
-            fatal(BAD_HANDSHAKE, "HELLO token length " + tokenLength + " exceeds the frame");
-            return false;
-        }
-        final int nameLength = in.getUnsignedShort(index + 7 + tokenLength);
-        final int nameEnd = 7 + tokenLength + 2 + nameLength;
-        int publisherIdLength = 0;
-        if (VERSION_2 == version)
-        {
-            if (nameEnd + 1 > length)
-            {
+            case HelloFrameReader.OK:
+                break;
+            case HelloFrameReader.BAD_MAGIC:
+                fatal(BAD_HANDSHAKE, "HELLO must start with magic 0x53534542 ('SSEB')");
+                return false;
+            case HelloFrameReader.UNKNOWN_VERSION:
+                fatal(UNSUPPORTED_VERSION, "protocol version " + hello.version() + " is not supported; supported versions: 1, 2");
+                return false;
+            case HelloFrameReader.TOKEN_PAST_FRAME:
+                fatal(BAD_HANDSHAKE, "HELLO token length " + hello.tokenLength() + " exceeds the frame");
+                return false;
+            default:
                 fatal(BAD_HANDSHAKE, "HELLO field lengths do not add up to the frame length");
                 return false;
-            }
-            publisherIdLength = in.getUnsignedByte(index + nameEnd);
         }
-        final int publisherIdIndex = index + nameEnd + 1;
-        if ((VERSION_2 == version ? nameEnd + 1 + publisherIdLength : nameEnd) != length)
-        {
-            fatal(BAD_HANDSHAKE, "HELLO field lengths do not add up to the frame length");
-            return false;
-        }
+        final int version = hello.version();
+        final int tokenLength = hello.tokenLength();
+        final int nameLength = hello.nameLength();
+        final int publisherIdIndex = hello.publisherIdIndex();
+        final int publisherIdLength = hello.publisherIdLength();
         if (nameLength > MAX_NAME_BYTES)
         {
             fatal(BAD_HANDSHAKE, "HELLO name of " + nameLength + " bytes exceeds " + MAX_NAME_BYTES);
@@ -392,7 +379,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 " bytes of A-Z a-z 0-9 . _ - : ~ @, or empty");
             return false;
         }
-        if (!authenticate(in.toString(index + 7, tokenLength, StandardCharsets.UTF_8)))
+        if (!authenticate(in.toString(hello.tokenIndex(), tokenLength, StandardCharsets.UTF_8)))
         {
             return false;
         }
