@@ -71,7 +71,7 @@ public final class Topic
             final long bit = 1L << reader;
             if (0 == (loops.get() & bit))
             {
-                loops.getAndUpdate(mask -> mask | bit);
+                loops.getAndAccumulate(bit, (mask, set) -> mask | set);
             }
         }
     }
@@ -83,8 +83,7 @@ public final class Topic
     {
         if (reader < Long.SIZE)
         {
-            final long bit = ~(1L << reader);
-            loops.getAndUpdate(mask -> mask & bit);
+            loops.getAndAccumulate(~(1L << reader), (mask, keep) -> mask & keep);
         }
     }
 

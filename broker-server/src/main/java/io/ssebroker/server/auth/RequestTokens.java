@@ -31,7 +31,7 @@ public final class RequestTokens
      * @return the token, or null when the request carries none.
      */
     public static String find(
-        final String authorization, final List<String> cookies, final String cookieName, final String queryToken)
+        final String authorization, final List<? extends CharSequence> cookies, final String cookieName, final String queryToken)
     {
         if (null != authorization && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length()))
         {
@@ -43,9 +43,9 @@ public final class RequestTokens
         }
         if (null != cookieName)
         {
-            for (final String header : cookies)
+            for (final CharSequence header : cookies)
             {
-                for (final Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header))
+                for (final Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header.toString()))
                 {
                     if (cookieName.equals(cookie.name()) && !cookie.value().isEmpty())
                     {

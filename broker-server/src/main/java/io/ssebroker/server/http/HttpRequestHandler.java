@@ -448,6 +448,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 
     private Access access(final HttpRequest request, final RequestTarget target) throws HttpRejection
     {
+        if (!broker.authenticator().enabled())
+        {
+            // Authentication off: no header lookups, no cookie list, per subscribe or publish.
+            return Access.ALL;
+        }
         return RequestAccess.of(broker.authenticator(), target, request.headers().get(HttpHeaderNames.AUTHORIZATION),
             request.headers().getAll(HttpHeaderNames.COOKIE), broker.config().jwtCookieName());
     }

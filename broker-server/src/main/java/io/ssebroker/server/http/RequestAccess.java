@@ -32,7 +32,7 @@ public final class RequestAccess
         final Authenticator authenticator,
         final RequestTarget target,
         final String authorization,
-        final List<String> cookies,
+        final List<? extends CharSequence> cookies,
         final String cookieName) throws HttpRejection
     {
         if (!authenticator.enabled())

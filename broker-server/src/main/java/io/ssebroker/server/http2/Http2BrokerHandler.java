@@ -627,14 +627,13 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
      */
     private Access access(final Http2Headers headers, final RequestTarget target) throws HttpRejection
     {
-        final List<CharSequence> cookieValues = headers.getAll(HttpHeaderNames.COOKIE);
-        final List<String> cookies = new ArrayList<>(cookieValues.size());
-        for (final CharSequence cookie : cookieValues)
+        if (!broker.authenticator().enabled())
         {
-            cookies.add(cookie.toString());
+            // Authentication off: no header lookups, no cookie list, per subscribe or publish.
+            return Access.ALL;
         }
         return RequestAccess.of(broker.authenticator(), target, string(headers.get(HttpHeaderNames.AUTHORIZATION)),
-            cookies, broker.config().jwtCookieName());
+            headers.getAll(HttpHeaderNames.COOKIE), broker.config().jwtCookieName());
     }
 
     private void rejectBody(final Http2Stream stream, final HttpRejection rejection, final String origin)
