@@ -171,22 +171,16 @@ public final class Authenticator
         final Object sse = claims.getClaim("sse");
         if (null == sse)
         {
-            return new Access(subject, TopicPatterns.NONE, TopicPatterns.NONE, expiresAtMs(claims));
+            return new Access(TopicPatterns.NONE, TopicPatterns.NONE);
         }
         if (!(sse instanceof Map))
         {
             throw new AuthenticationException(Reason.INVALID, "the sse claim must be an object");
         }
         final Map<?, ?> rights = (Map<?, ?>)sse;
-        return new Access(subject,
+        return new Access(
             patterns(rights.get("subscribe"), "subscribe", subject),
-            patterns(rights.get("publish"), "publish", subject),
-            expiresAtMs(claims));
-    }
-
-    private static long expiresAtMs(final JWTClaimsSet claims)
-    {
-        return null == claims.getExpirationTime() ? Long.MAX_VALUE : claims.getExpirationTime().getTime();
+            patterns(rights.get("publish"), "publish", subject));
     }
 
     private static TopicPatterns patterns(final Object value, final String name, final String subject)

@@ -7,11 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -33,30 +31,18 @@ import io.ssebroker.metrics.MetricsRegistry;
  */
 public final class PrometheusExposition implements MultiCollector
 {
-    public static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
     private static final String PREFIX = "sse_";
 
     private final MetricsRegistry metrics;
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     private final ExpositionFormats formats = ExpositionFormats.init();
 
-    /** The process's JVM metrics, registered once on first use. */
-    private static final Supplier<PrometheusRegistry> JVM_METRICS = new Supplier<>()
-    {
-        private PrometheusRegistry jvm;
-
-        @Override
-        public synchronized PrometheusRegistry get()
-        {
-            if (null == jvm)
-            {
-                jvm = new PrometheusRegistry();
-                JvmMetrics.builder().register(jvm);
-            }
-            return jvm;
-        }
-    };
+    /**
+     * The process's JVM metrics, registered once when this class loads. Process-wide, and their collectors register
+     * listeners with the JVM that keep whatever registry holds them reachable for ever: one shared registry, merged
+     * into every scrape, so a closed broker (tests start hundreds) is not kept alive through it.
+     */
+    private static final PrometheusRegistry JVM_METRICS = jvmMetrics();
 
     /**
      * One scrape's body and its content type.
@@ -69,10 +55,13 @@ public final class PrometheusExposition implements MultiCollector
     {
         this.metrics = metrics;
         registry.register(this);
-        // The JVM's metrics are process-wide, and their collectors register listeners with the JVM that keep
-        // whatever registry holds them reachable for ever: one shared registry, merged into every scrape,
-        // so a closed broker (tests start hundreds) is not kept alive through it.
-        JVM_METRICS.get();
+    }
+
+    private static PrometheusRegistry jvmMetrics()
+    {
+        final PrometheusRegistry jvm = new PrometheusRegistry();
+        JvmMetrics.builder().register(jvm);
+        return jvm;
     }
 
     /**
@@ -102,28 +91,11 @@ public final class PrometheusExposition implements MultiCollector
         return new Scrape(out.toByteArray(), chosen.getContentType());
     }
 
-    /**
-     * @return the text exposition of every metric, broker and JVM.
-     */
-    public byte[] scrape()
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
-        try
-        {
-            writer.write(out, snapshots());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-        return out.toByteArray();
-    }
-
     private MetricSnapshots snapshots()
     {
         final List<MetricSnapshot> all = new ArrayList<>();
         registry.scrape().forEach(all::add);
-        JVM_METRICS.get().scrape().forEach(all::add);
+        JVM_METRICS.scrape().forEach(all::add);
         return new MetricSnapshots(all);
     }
 
