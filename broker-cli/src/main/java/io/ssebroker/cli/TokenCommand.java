@@ -5,7 +5,6 @@ import io.ssebroker.server.auth.TokenMinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +60,7 @@ final class TokenCommand implements Callable<Integer>
             out.println(TokenMinter.fromSecretFile(secretFile).mint(subject, subscribe, publish, ttlSeconds));
             return 0;
         }
-        catch (final IOException | IllegalArgumentException ex)
+        catch (final IllegalArgumentException ex)
         {
             err.println("token: " + ex.getMessage());
             return 2;

@@ -222,7 +222,7 @@ public final class ServeCommand implements Callable<Integer>
      * allowing the demo's topics (with only a public key the broker cannot sign one: the feed is refused, and the
      * broker says so).
      */
-    private static String demoToken(final BrokerConfig config) throws java.io.IOException
+    private static String demoToken(final BrokerConfig config)
     {
         if (null != config.ingestToken())
         {

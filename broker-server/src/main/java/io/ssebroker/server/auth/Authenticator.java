@@ -220,7 +220,18 @@ public final class Authenticator
 
     private static JWSKeySelector<SecurityContext> secretSelector(final String file)
     {
-        byte[] secret = read("jwt-secret-file", file);
+        return new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(hs256Secret(file)));
+    }
+
+    /**
+     * The HS256 secret of a {@code jwt-secret-file}: its bytes, a trailing line break removed; the broker and
+     * {@link TokenMinter} read it alike.
+     *
+     * @throws IllegalArgumentException naming the setting when the file cannot be read or holds under 32 bytes.
+     */
+    static byte[] hs256Secret(final String file)
+    {
+        final byte[] secret = read("jwt-secret-file", file);
         int length = secret.length;
         while (length > 0 && ('\n' == secret[length - 1] || '\r' == secret[length - 1]))
         {
@@ -231,8 +242,7 @@ public final class Authenticator
             throw new IllegalArgumentException("jwt-secret-file " + file + " holds " + length +
                 " bytes; an HS256 secret needs at least " + MIN_HS256_SECRET_BYTES);
         }
-        secret = Arrays.copyOf(secret, length);
-        return new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(secret));
+        return Arrays.copyOf(secret, length);
     }
 
     private static JWSKeySelector<SecurityContext> publicSelector(final String file)

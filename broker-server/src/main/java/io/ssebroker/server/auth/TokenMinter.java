@@ -7,10 +7,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,18 +30,12 @@ public final class TokenMinter
     }
 
     /**
-     * @param secretFile the file given as {@code jwt-secret-file} (a trailing line break is ignored, as the broker does).
-     * @throws IOException when the file cannot be read.
+     * @param secretFile the file given as {@code jwt-secret-file}, read as the broker reads it.
+     * @throws IllegalArgumentException when the file cannot be read or is too short for HS256.
      */
-    public static TokenMinter fromSecretFile(final Path secretFile) throws IOException
+    public static TokenMinter fromSecretFile(final Path secretFile)
     {
-        final byte[] bytes = Files.readAllBytes(secretFile);
-        int length = bytes.length;
-        while (length > 0 && ('\n' == bytes[length - 1] || '\r' == bytes[length - 1]))
-        {
-            length--;
-        }
-        return new TokenMinter(Arrays.copyOf(bytes, length));
+        return new TokenMinter(Authenticator.hs256Secret(secretFile.toString()));
     }
 
     /**
