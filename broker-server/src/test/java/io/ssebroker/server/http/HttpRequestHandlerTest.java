@@ -1,12 +1,12 @@
 package io.ssebroker.server.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.ssebroker.engine.BrokerEngine;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.config.BrokerConfig;
+import io.ssebroker.server.testing.Outbound;
 import io.ssebroker.server.testing.EngineBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -57,7 +57,7 @@ class HttpRequestHandlerTest
             "Access-Control-Allow-Origin: *\r\n" +
             "\r\n" +
             "12\r\nretry: 3000\n: ok\n\n\r\n",
-            written());
+            Outbound.text(channel));
         assertTrue(channel.isOpen());
         assertEquals(1, engine.fanOut(0).subscriberCount());
     }
@@ -66,7 +66,7 @@ class HttpRequestHandlerTest
     void shouldRefuseAMissingTopicWith400AndAReason()
     {
         request("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
-        final String response = written();
+        final String response = Outbound.text(channel);
         assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
         assertTrue(response.endsWith("\r\n\r\nmissing topic parameter (GET /events?topic=NAME)\n"), response);
     }
@@ -75,7 +75,7 @@ class HttpRequestHandlerTest
     void shouldRefuseAnUnknownPathWith404()
     {
         request("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
-        final String response = written();
+        final String response = Outbound.text(channel);
         assertTrue(response.startsWith("HTTP/1.1 404 Not Found\r\n"), response);
         assertTrue(response.endsWith("\r\n\r\nno such path: /nowhere (try GET /events?topic=NAME or POST /publish)\n"), response);
     }
@@ -84,18 +84,5 @@ class HttpRequestHandlerTest
     {
         channel.writeInbound(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
         channel.runPendingTasks();
-    }
-
-    /** Everything written so far, as text. */
-    private String written()
-    {
-        final StringBuilder out = new StringBuilder();
-        for (Object message = channel.readOutbound(); null != message; message = channel.readOutbound())
-        {
-            final ByteBuf buf = (ByteBuf)message;
-            out.append(buf.toString(StandardCharsets.UTF_8));
-            buf.release();
-        }
-        return out.toString();
     }
 }

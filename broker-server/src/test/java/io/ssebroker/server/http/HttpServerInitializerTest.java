@@ -1,11 +1,11 @@
 package io.ssebroker.server.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.EngineBackend;
 import io.ssebroker.server.testing.H2Wire;
+import io.ssebroker.server.testing.Outbound;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -52,14 +52,9 @@ class HttpServerInitializerTest
         assertNotNull(channel.pipeline().get(HttpServerInitializer.CODEC));
         assertNotNull(channel.pipeline().get(HttpServerInitializer.UPGRADE));
         assertNotNull(channel.pipeline().get(HttpServerInitializer.REQUESTS));
-        final StringBuilder response = new StringBuilder();
-        for (Object message = channel.readOutbound(); null != message; message = channel.readOutbound())
-        {
-            response.append(((ByteBuf)message).toString(StandardCharsets.UTF_8));
-            ((ByteBuf)message).release();
-        }
-        assertTrue(response.toString().startsWith("HTTP/1.1 200 OK\r\n"), response.toString());
-        assertTrue(response.toString().endsWith("\r\n\r\nok\n"), response.toString());
+        final String response = Outbound.text(channel);
+        assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+        assertTrue(response.endsWith("\r\n\r\nok\n"), response);
         assertEquals(1, backend.httpChannels().size(), "the connection is counted among the HTTP channels");
     }
 }

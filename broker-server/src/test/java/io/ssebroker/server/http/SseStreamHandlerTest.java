@@ -8,6 +8,7 @@ import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.metrics.MetricsRegistry;
 import io.ssebroker.server.metrics.HttpMetrics;
+import io.ssebroker.server.testing.Outbound;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,11 +39,11 @@ class SseStreamHandlerTest
         handler.writeControl(SseControlFrames.preamble(3000));
         handler.writeHeartbeat();
         handler.endBatch();
-        assertEquals("12\r\nretry: 3000\n: ok\n\n\r\n" + "3\r\n:\n\n\r\n", written());
+        assertEquals("12\r\nretry: 3000\n: ok\n\n\r\n" + "3\r\n:\n\n\r\n", Outbound.text(channel));
 
         handler.close(EvictionReason.SHUTDOWN);
         channel.runPendingTasks();
-        assertEquals("0\r\n\r\n", written());
+        assertEquals("0\r\n\r\n", Outbound.text(channel));
         assertFalse(channel.isOpen(), "closed once the end of body is written");
     }
 
@@ -57,7 +58,7 @@ class SseStreamHandlerTest
         handler.writeEvent(frame, payloadOffset, PAYLOAD.length());
         handler.writeHeartbeat();
         handler.endBatch();
-        assertEquals(PAYLOAD + ":\n\n", written());
+        assertEquals(PAYLOAD + ":\n\n", Outbound.text(channel));
     }
 
     private SseStreamHandler open(final boolean http10)
@@ -66,17 +67,5 @@ class SseStreamHandlerTest
             null, new BrokerCounters(), new HttpMetrics(new MetricsRegistry(64)), http10);
         channel = new EmbeddedChannel(handler);
         return handler;
-    }
-
-    private String written()
-    {
-        final StringBuilder out = new StringBuilder();
-        for (Object message = channel.readOutbound(); null != message; message = channel.readOutbound())
-        {
-            final ByteBuf buf = (ByteBuf)message;
-            out.append(buf.toString(StandardCharsets.UTF_8));
-            buf.release();
-        }
-        return out.toString();
     }
 }
