@@ -153,19 +153,6 @@ public final class BrokerConfig
         return this;
     }
 
-    /**
-     * How much the broker remembers to take a resend at most once (ingest protocol version 2,
-     * {@code Idempotency-Key}): the last {@code events} publishes of each publisher id (and as
-     * many keys), none older than {@code ms}, for at most {@code maxPublishers} publisher ids.
-     */
-    public BrokerConfig dedupWindow(final int events, final long ms, final int maxPublishers)
-    {
-        this.dedupWindowEvents = events;
-        this.dedupWindowMs = ms;
-        this.dedupMaxPublishers = maxPublishers;
-        return this;
-    }
-
     public int dedupWindowEvents()
     {
         return dedupWindowEvents;
@@ -224,18 +211,6 @@ public final class BrokerConfig
         return this;
     }
 
-    /**
-     * @param total      connections over every port, 0 for no limit (default 100,000).
-     * @param perAddress connections from one source address, 0 for no limit (the default: a proxy
-     *                   or a load balancer in front carries many clients on one address).
-     */
-    public BrokerConfig maxConnections(final int total, final int perAddress)
-    {
-        this.maxConnections = total;
-        this.maxConnectionsPerAddress = perAddress;
-        return this;
-    }
-
     public BrokerConfig maxConnections(final int total)
     {
         this.maxConnections = total;
@@ -282,16 +257,6 @@ public final class BrokerConfig
     public BrokerConfig tlsPort(final int port)
     {
         this.tlsPort = port;
-        return this;
-    }
-
-    /**
-     * PEM certificate chain and PKCS#8 private key of the TLS port.
-     */
-    public BrokerConfig tlsPem(final String certFile, final String keyFile)
-    {
-        this.tlsCertFile = certFile;
-        this.tlsKeyFile = keyFile;
         return this;
     }
 

@@ -34,7 +34,7 @@ class ConnectionLimitTest
     private static final int TOTAL = 6;
 
     @RegisterExtension
-    static final BrokerExtension broker = BrokerExtension.with(config -> config.maxConnections(TOTAL, PER_ADDRESS));
+    static final BrokerExtension broker = BrokerExtension.with(config -> config.maxConnections(TOTAL).maxConnectionsPerAddress(PER_ADDRESS));
 
     @Test
     void shouldRefuseOverEachCapWithAClearAnswerAndKeepServingOthers() throws Exception

@@ -33,7 +33,7 @@ class IngestExactlyOnceTest
 
     @RegisterExtension
     static final BrokerExtension broker = BrokerExtension.with(config -> config
-        .dedupWindow(DEDUP_WINDOW_EVENTS, DEDUP_WINDOW_MS, 16));
+        .dedupWindowEvents(DEDUP_WINDOW_EVENTS).dedupWindowMs(DEDUP_WINDOW_MS).dedupMaxPublishers(16));
 
     @Test
     void shouldWelcomeVersion2WithHighestSequenceZeroForNewPublisherAndTheWindow() throws Exception

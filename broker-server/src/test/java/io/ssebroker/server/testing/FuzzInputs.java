@@ -32,7 +32,7 @@ public final class FuzzInputs
             .maxTopicsPerStream(16)
             .historyCount(16)
             .historyBytes(16 * 1024)
-            .dedupWindow(32, 60_000, 16);
+            .dedupWindowEvents(32).dedupWindowMs(60_000).dedupMaxPublishers(16);
     }
 
     /**
