@@ -8,6 +8,7 @@ import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
 import io.ssebroker.log.EventIds;
 import io.ssebroker.log.EventLog;
+import io.ssebroker.log.LogWriter;
 import io.ssebroker.log.Sequencer;
 import io.ssebroker.log.SequencerIdleStrategy;
 import io.ssebroker.log.TopicPolicy;
@@ -49,6 +50,7 @@ public final class BrokerEngine
     private final PublisherSessions sessions = new PublisherSessions();
     private final Deduplication dedup;
     private final LoopFanOut[] fanOuts;
+    private final LogWriter writer;
     private final Sequencer sequencer;
     private final SequencerAgent sequencerAgent;
     private final AgentRunner sequencerRunner;
@@ -96,17 +98,14 @@ public final class BrokerEngine
         }
         this.dedup = new Deduplication(config.dedupWindowEvents(), config.dedupWindowMs(), config.dedupMaxPublishers(),
             SystemEpochClock.INSTANCE);
-        this.sequencer = new Sequencer(
-            ingestRing,
+        this.writer = new LogWriter(
             log,
             topics,
-            sessions,
-            dedup,
             alloc,
             config.historyBudgetBytes(),
             epochId,
             config.sequencerBatch(),
-            new Sequencer.Listener()
+            new LogWriter.Listener()
             {
                 @Override
                 public void onPublished()
@@ -128,6 +127,7 @@ public final class BrokerEngine
                 }
             },
             metrics);
+        this.sequencer = new Sequencer(ingestRing, writer, sessions, dedup, config.sequencerBatch(), metrics);
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
         this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
@@ -239,6 +239,12 @@ public final class BrokerEngine
         return sequencer;
     }
 
+    /** The log's one writer, which the sequencer feeds. */
+    public LogWriter logWriter()
+    {
+        return writer;
+    }
+
     /**
      * @return events written to subscribers over every loop (each exact as of its last batch). Any thread.
      */
@@ -309,7 +315,7 @@ public final class BrokerEngine
     /** Runs the sequencer on its own thread and names that thread to the ingest ring's wake-up. */
     private static final class SequencerAgent implements Agent
     {
-        private final Sequencer sequencer;
+    private final Sequencer sequencer;
         private final IngestRing ring;
         private final AtomicLong cycles = new AtomicLong();
         volatile boolean paused;

@@ -143,7 +143,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         }
         this.deliveryMetrics = new DeliveryMetrics(loopStats);
         exposition.register(deliveryMetrics);
-        exposition.register(new HistoryMetrics(engine.sequencer()));
+        exposition.register(new HistoryMetrics(engine.logWriter()));
     }
 
     /**
@@ -276,7 +276,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
      */
     public long eventsSequenced()
     {
-        return engine.sequencer().eventsSequenced();
+        return engine.logWriter().eventsAppended();
     }
 
     /**
