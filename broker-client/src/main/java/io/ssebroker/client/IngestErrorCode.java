@@ -37,6 +37,12 @@ public final class IngestErrorCode
     public static final int INVALID_SEQUENCE = 21;
     /** Version 2: a resend of a publisher sequence taken earlier, whose id the broker no longer holds; not taken again. */
     public static final int SEQUENCE_TAKEN = 22;
+    /**
+     * Cluster mode: the shared stream (JetStream) did not acknowledge the publish within the broker's publish timeout.
+     * It may or may not have been stored; a resend with the same publisher sequence or idempotency key is stored at
+     * most once.
+     */
+    public static final int UNAVAILABLE = 23;
     public static final int SHUTTING_DOWN = 32;
 
     private static final int FIRST_FRAME_CODE = 16;

@@ -8,6 +8,7 @@ import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
 import io.ssebroker.log.EventIds;
 import io.ssebroker.log.EventLog;
+import io.ssebroker.log.LogInput;
 import io.ssebroker.log.LogWriter;
 import io.ssebroker.log.Sequencer;
 import io.ssebroker.log.SequencerIdleStrategy;
@@ -51,7 +52,7 @@ public final class BrokerEngine
     private final Deduplication dedup;
     private final LoopFanOut[] fanOuts;
     private final LogWriter writer;
-    private final Sequencer sequencer;
+    private final LogInput input;
     private final SequencerAgent sequencerAgent;
     private final AgentRunner sequencerRunner;
     /** Log entries a loop without touched subscribers may leave unapplied before it is woken anyway. */
@@ -71,7 +72,25 @@ public final class BrokerEngine
         final MetricsRegistry metrics,
         final Consumer<Throwable> onSequencerError)
     {
-        this.epochId = EventIds.epochStartingNow();
+        this(config, loops, alloc, metrics, onSequencerError, EventIds.epochStartingNow(), null);
+    }
+
+    /**
+     * An engine whose log is fed by another input than the embedded sequencer: a cluster's consumer.
+     *
+     * @param epochId first id of the log: ids below it are from an earlier epoch ({@code unknown-epoch}).
+     * @param input   builds the input of the log writer; null for the embedded {@link Sequencer}.
+     */
+    public BrokerEngine(
+        final EngineConfig config,
+        final List<? extends Executor> loops,
+        final ByteBufAllocator alloc,
+        final MetricsRegistry metrics,
+        final Consumer<Throwable> onSequencerError,
+        final long epochId,
+        final LogInput.Factory input)
+    {
+        this.epochId = epochId;
         this.topics = new TopicRegistry(
             name -> new TopicPolicy(config.historyCount(), config.historyBytes(), config.conflated().test(name)),
             config.maxTopics());
@@ -127,12 +146,18 @@ public final class BrokerEngine
                 }
             },
             metrics);
-        this.sequencer = new Sequencer(ingestRing, writer, sessions, dedup, config.sequencerBatch(), metrics);
+        this.input = null == input ?
+            new Sequencer(ingestRing, writer, sessions, dedup, config.sequencerBatch(), metrics) :
+            input.create(ingestRing, writer, topics, sessions, dedup, metrics);
+        for (final LoopFanOut fanOut : fanOuts)
+        {
+            fanOut.resumeBounds(this.input.historyFloorId(), this.input::knownHeadId);
+        }
         metrics.gauge("ingest_ring_used_bytes", () -> ingestRing.ring().size());
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
-        this.sequencerAgent = new SequencerAgent(sequencer, ingestRing);
+        this.sequencerAgent = new SequencerAgent(this.input, ingestRing);
         this.sequencerRunner = new AgentRunner(
-            new SequencerIdleStrategy(ingestRing, TimeUnit.MILLISECONDS.toNanos(100)),
+            new SequencerIdleStrategy(ingestRing, this.input, TimeUnit.MILLISECONDS.toNanos(100)),
             onSequencerError::accept,
             null,
             sequencerAgent);
@@ -152,7 +177,7 @@ public final class BrokerEngine
      */
     public void awaitSequenced(final long deadlineNs)
     {
-        while (ingestRing.hasMessages() && System.nanoTime() - deadlineNs < 0)
+        while ((ingestRing.hasMessages() || !input.isSettled()) && System.nanoTime() - deadlineNs < 0)
         {
             Thread.onSpinWait();
         }
@@ -234,9 +259,10 @@ public final class BrokerEngine
         return dedup;
     }
 
-    public Sequencer sequencer()
+    /** What feeds the log: the embedded {@link Sequencer} unless the engine was built with another input. */
+    public LogInput input()
     {
-        return sequencer;
+        return input;
     }
 
     /** The log's one writer, which the sequencer feeds. */
@@ -315,12 +341,12 @@ public final class BrokerEngine
     /** Runs the sequencer on its own thread and names that thread to the ingest ring's wake-up. */
     private static final class SequencerAgent implements Agent
     {
-    private final Sequencer sequencer;
+    private final LogInput sequencer;
         private final IngestRing ring;
         private final AtomicLong cycles = new AtomicLong();
         volatile boolean paused;
 
-        SequencerAgent(final Sequencer sequencer, final IngestRing ring)
+        SequencerAgent(final LogInput sequencer, final IngestRing ring)
         {
             this.sequencer = sequencer;
             this.ring = ring;
@@ -330,6 +356,7 @@ public final class BrokerEngine
         public void onStart()
         {
             ring.consumerThread(Thread.currentThread());
+            sequencer.onStart();
         }
 
         @Override

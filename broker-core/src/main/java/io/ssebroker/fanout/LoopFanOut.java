@@ -12,6 +12,7 @@ import org.HdrHistogram.Histogram;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * Writes newly sequenced events to the subscribers of one event loop.
@@ -52,6 +53,10 @@ public final class LoopFanOut
     private final Executor executor;
     private final ByteBufAllocator alloc;
     private final long epochId;
+    /** Below this id the log may miss events (a cluster node started consuming after it); see {@link #resumeBounds}. */
+    private long historyFloorId = Long.MIN_VALUE;
+    /** The furthest id known to exist, ahead of this log in a cluster; null: the log's head. */
+    private LongSupplier knownHeadId;
     private final int maxBatch;
     /** Ingest times of the APPENDs of the current drain (at most a batch), recorded after the write. */
     private final long[] pendingReceivedNs;
@@ -134,6 +139,22 @@ public final class LoopFanOut
         this.graceNs = graceNs;
         this.heartbeatNs = heartbeatNs;
         this.preamble = SseControlFrames.preamble(retryMs);
+    }
+
+    /**
+     * For a log fed from a shared stream (cluster mode), what a {@code Last-Event-ID} may name besides this log's own
+     * range. Call before the first subscribe.
+     *
+     * @param historyFloorId the log holds every event with an id above this one, and maybe not those at or below it:
+     *                       a resume from below it gets {@code history-truncated}.
+     * @param knownHeadId    the furthest id known to exist in the stream (any thread may update it): a resume from
+     *                       above this log's head but not above it waits at that id for this log to catch up
+     *                       instead of getting {@code future-id}.
+     */
+    public void resumeBounds(final long historyFloorId, final LongSupplier knownHeadId)
+    {
+        this.historyFloorId = historyFloorId;
+        this.knownHeadId = knownHeadId;
     }
 
     public FanOutStats stats()
@@ -495,10 +516,15 @@ public final class LoopFanOut
                 resetReason = "unknown-epoch";
                 lastSentId = -1;
             }
-            else if (requested > headId)
+            else if (requested > headId && (null == knownHeadId || requested > knownHeadId.getAsLong()))
             {
                 resetReason = "future-id";
                 lastSentId = -1;
+            }
+            else if (requested < historyFloorId)
+            {
+                resetReason = "history-truncated";
+                lastSentId = requested;
             }
             else
             {

@@ -96,7 +96,11 @@ public final class IngestRing
         this.sleeping = sleeping;
     }
 
-    private void signalConsumer()
+    /**
+     * Wakes the consumer thread if it has parked: for producers, and for inputs of that thread that do not come
+     * through the ring (they must make their work visible before calling).
+     */
+    public void signalConsumer()
     {
         // StoreLoad between the producer's commit and its read of the flag.
         VarHandle.fullFence();

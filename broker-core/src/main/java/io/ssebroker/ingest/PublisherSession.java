@@ -37,6 +37,12 @@ public final class PublisherSession
      */
     public static final long TAKEN_EARLIER = -3;
 
+    /**
+     * Marks a publish the shared log of a cluster did not acknowledge in time: it may or may not have been stored, and
+     * a resend with the same publisher sequence or key is safe.
+     */
+    public static final long UNAVAILABLE = -4;
+
     /** Called on the session's event loop after the sequencer has taken more of its publishes. */
     public interface Listener
     {

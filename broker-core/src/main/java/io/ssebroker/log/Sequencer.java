@@ -9,7 +9,6 @@ import io.ssebroker.ingest.SequencerAccess;
 import io.ssebroker.metrics.MetricsRegistry;
 import io.ssebroker.metrics.MetricsRegistry.Kind;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -47,7 +46,7 @@ import static io.ssebroker.ingest.IngestMessageDescriptor.TOPIC_OFFSET;
  * {@link #close()} runs on it too, after the last {@code doWork()}.
  */
 
-public final class Sequencer implements Agent
+public final class Sequencer implements LogInput
 {
     /** Wakes the readers of the log after a batch was published. */
     public interface Listener extends LogWriter.Listener
@@ -237,6 +236,7 @@ public final class Sequencer implements Agent
     /**
      * Drains the ingest ring completely; used on shutdown after producers have stopped.
      */
+    @Override
     public void drain()
     {
         doWork();
@@ -251,6 +251,7 @@ public final class Sequencer implements Agent
      * Gives back the slab references no event took (see {@link FrameSlabs}); frames already in the
      * log stay valid until the event loops release them. Call once, after the last {@link #doWork()}.
      */
+    @Override
     public void close()
     {
         writer.close();

@@ -19,6 +19,7 @@ public final class SequencerIdleStrategy implements IdleStrategy
     private static final int YIELDS = Integer.getInteger("ssebroker.sequencer.yields", 50);
 
     private final IngestRing ingest;
+    private final LogInput input;
     private final long parkNs;
     private int idleCount;
 
@@ -27,7 +28,16 @@ public final class SequencerIdleStrategy implements IdleStrategy
      */
     public SequencerIdleStrategy(final IngestRing ingest, final long parkNs)
     {
+        this(ingest, null, parkNs);
+    }
+
+    /**
+     * @param input the input the thread runs, asked for work that does not arrive through the ring; null for none.
+     */
+    public SequencerIdleStrategy(final IngestRing ingest, final LogInput input, final long parkNs)
+    {
         this.ingest = ingest;
+        this.input = input;
         this.parkNs = parkNs;
     }
 
@@ -60,9 +70,16 @@ public final class SequencerIdleStrategy implements IdleStrategy
         {
             ingest.sleeping(true);
             // The volatile store above is followed by the ring read: see IngestRing's wake-up notes.
-            if (!ingest.hasMessages())
+            if (null == input)
             {
-                LockSupport.parkNanos(this, parkNs);
+                if (!ingest.hasMessages())
+                {
+                    LockSupport.parkNanos(this, parkNs);
+                }
+            }
+            else if (!ingest.hasMessages() && !input.hasPendingInput())
+            {
+                LockSupport.parkNanos(this, input.maxParkNs(parkNs));
             }
             ingest.sleeping(false);
         }

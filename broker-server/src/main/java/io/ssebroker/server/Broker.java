@@ -34,10 +34,11 @@ import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
-import io.ssebroker.log.Sequencer;
+import io.ssebroker.log.LogWriter;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.cluster.ClusterLink;
 import io.ssebroker.server.dashboard.StatsFeed;
 import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.edge.BrokerEvent;
@@ -111,6 +112,8 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     private final Authenticator authenticator;
     private final DeliveryMetrics deliveryMetrics;
     private StatsFeed statsFeed;
+    /** The link to the cluster's stream; null for a single node. */
+    private final ClusterLink cluster;
 
     private Broker(final BrokerConfig config)
     {
@@ -129,7 +132,12 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
 
         final List<EventExecutor> loops = new ArrayList<>();
         workerGroup.forEach(loops::add);
-        this.engine = new BrokerEngine(config.engineConfig(), loops, alloc, metrics, this::onSequencerError);
+        // Cluster mode: the log is fed by the shared stream, its ids are the stream's (ClusterLink).
+        this.cluster = null == config.natsUrl() ? null : ClusterLink.connect(config);
+        this.engine = null == cluster ?
+            new BrokerEngine(config.engineConfig(), loops, alloc, metrics, this::onSequencerError) :
+            new BrokerEngine(config.engineConfig(), loops, alloc, metrics, this::onSequencerError, cluster.epochId(),
+                cluster.inputFactory());
         for (int reader = 0; reader < loops.size(); reader++)
         {
             fanOuts.put(loops.get(reader), engine.fanOut(reader));
@@ -167,6 +175,10 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     private void bind() throws InterruptedException
     {
         engine.start(new DefaultThreadFactory("sequencer", true));
+        if (null != cluster)
+        {
+            cluster.startConsuming();
+        }
 
         final long timerPeriodMs = Math.max(10, Math.min(1000, Math.min(config.heartbeatMs(), config.slowGraceMs()) / 4));
         for (final Map.Entry<EventExecutor, LoopFanOut> entry : fanOuts.entrySet())
@@ -205,7 +217,11 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             .bind(new InetSocketAddress(config.host(), config.ingestPort()))
             .sync()
             .channel();
-        statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS);
+        if (null == cluster)
+        {
+            // Node-local numbers; on a cluster they would interleave with every node's in the shared stream.
+            statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS);
+        }
         if (LOG.isInfoEnabled())
         {
             LOG.info(startLine());
@@ -262,6 +278,8 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             config.maxTopics() + " topics, " + config.maxConnections() + " connections, subscriber buffer " +
             config.subscriberBufferBytes() + " bytes, slow grace " + config.slowGraceMs() + " ms" +
             "; auth " + (authenticator.enabled() ? "jwt" : null != config.ingestToken() ? "ingest token" : "off") +
+            (null == cluster ? "" : "; cluster: stream " + cluster.streamName() + " at " + config.natsUrl() +
+                ", consuming from sequence " + cluster.startSequence()) +
             "; id epoch " + engine.epochId();
     }
 
@@ -346,7 +364,8 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
      */
     public boolean isReady()
     {
-        return !closing.get() && engine.isSequencing();
+        return !closing.get() && engine.isSequencing() &&
+            (null == cluster || (cluster.connected() && cluster.caughtUp()));
     }
 
     public BrokerCounters counters()
@@ -381,9 +400,10 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         return engine.sessions();
     }
 
-    public Sequencer sequencer()
+    /** The log's one writer: events appended, retention, top topics. */
+    public LogWriter logWriter()
     {
-        return engine.sequencer();
+        return engine.logWriter();
     }
 
     public long epochId()
@@ -544,7 +564,15 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         }
         finally
         {
+            if (null != cluster)
+            {
+                cluster.stopConsuming();
+            }
             engine.stop();
+            if (null != cluster)
+            {
+                cluster.close();
+            }
             runOnEveryLoop(LoopFanOut::release, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             final long remainingMs = Math.max(100, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
             final Future<?> workers = workerGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);

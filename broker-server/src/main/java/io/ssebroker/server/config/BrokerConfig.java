@@ -63,6 +63,15 @@ public final class BrokerConfig
     String logLevel = "info";
     boolean demo;
     long demoIntervalMs = 250;
+    String natsUrl;
+    String natsStream = "sse";
+    long natsMaxAgeMs = 24L * 3_600_000;
+    long natsMaxEvents = 10_000_000;
+    long natsMaxBytes = 1L << 30;
+    long natsReplicas = 1;
+    long natsPublishTimeoutMs = 10_000;
+    int natsMaxPending = 8192;
+    long natsWarmEvents = 100_000;
 
     public static BrokerConfig defaults()
     {
@@ -661,6 +670,105 @@ public final class BrokerConfig
     /**
      * @return the engine's part of this configuration.
      */
+    public String natsUrl()
+    {
+        return natsUrl;
+    }
+
+    public BrokerConfig natsUrl(final String url)
+    {
+        this.natsUrl = url;
+        return this;
+    }
+
+    public String natsStream()
+    {
+        return natsStream;
+    }
+
+    public BrokerConfig natsStream(final String name)
+    {
+        this.natsStream = name;
+        return this;
+    }
+
+    public long natsMaxAgeMs()
+    {
+        return natsMaxAgeMs;
+    }
+
+    public BrokerConfig natsMaxAgeMs(final long ms)
+    {
+        this.natsMaxAgeMs = ms;
+        return this;
+    }
+
+    public long natsMaxEvents()
+    {
+        return natsMaxEvents;
+    }
+
+    public BrokerConfig natsMaxEvents(final long events)
+    {
+        this.natsMaxEvents = events;
+        return this;
+    }
+
+    public long natsMaxBytes()
+    {
+        return natsMaxBytes;
+    }
+
+    public BrokerConfig natsMaxBytes(final long bytes)
+    {
+        this.natsMaxBytes = bytes;
+        return this;
+    }
+
+    public long natsReplicas()
+    {
+        return natsReplicas;
+    }
+
+    public BrokerConfig natsReplicas(final long replicas)
+    {
+        this.natsReplicas = replicas;
+        return this;
+    }
+
+    public long natsPublishTimeoutMs()
+    {
+        return natsPublishTimeoutMs;
+    }
+
+    public BrokerConfig natsPublishTimeoutMs(final long ms)
+    {
+        this.natsPublishTimeoutMs = ms;
+        return this;
+    }
+
+    public int natsMaxPending()
+    {
+        return natsMaxPending;
+    }
+
+    public BrokerConfig natsMaxPending(final int publishes)
+    {
+        this.natsMaxPending = publishes;
+        return this;
+    }
+
+    public long natsWarmEvents()
+    {
+        return natsWarmEvents;
+    }
+
+    public BrokerConfig natsWarmEvents(final long events)
+    {
+        this.natsWarmEvents = events;
+        return this;
+    }
+
     public EngineConfig engineConfig()
     {
         return new EngineConfig(

@@ -270,7 +270,15 @@ public final class PublishQueue implements PublisherSession.Listener
                 session.acknowledged(p.sequence);
                 freed = true;
                 answered = true;
-                p.answer.onPublished(id);
+                if (PublisherSession.UNAVAILABLE == id)
+                {
+                    p.answer.onRejected(HttpRejection.unavailable("the cluster's stream did not acknowledge in time; " +
+                        "it may have been stored: resend with the same Idempotency-Key"));
+                }
+                else
+                {
+                    p.answer.onPublished(id);
+                }
             }
             else
             {

@@ -39,6 +39,7 @@ import static io.ssebroker.client.IngestErrorCode.FRAME_TIMEOUT;
 import static io.ssebroker.client.IngestErrorCode.FRAME_TOO_LARGE;
 import static io.ssebroker.client.IngestErrorCode.INVALID_SEQUENCE;
 import static io.ssebroker.client.IngestErrorCode.SEQUENCE_TAKEN;
+import static io.ssebroker.client.IngestErrorCode.UNAVAILABLE;
 import static io.ssebroker.client.IngestErrorCode.INVALID_TOPIC;
 import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
 import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
@@ -603,7 +604,7 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             for (long s = acknowledged + 1; s <= sequenced; s++)
             {
                 final long id = session.assignedId(s);
-                if (PublisherSession.TAKEN_EARLIER == id)
+                if (PublisherSession.TAKEN_EARLIER == id || PublisherSession.UNAVAILABLE == id)
                 {
                     // Answered in its place among the acks: end the run before it, then the error.
                     if (runCount > 0)
@@ -616,8 +617,16 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                         ctx.write(out, ctx.voidPromise());
                         out = null;
                     }
-                    writeError(s, SEQUENCE_TAKEN, "publisher sequence taken earlier; its id is older than the " +
-                        "deduplication window; not taken again");
+                    if (PublisherSession.UNAVAILABLE == id)
+                    {
+                        writeError(s, UNAVAILABLE, "the cluster's stream did not acknowledge in time; it may have " +
+                            "been stored: resend with the same publisher sequence or key");
+                    }
+                    else
+                    {
+                        writeError(s, SEQUENCE_TAKEN, "publisher sequence taken earlier; its id is older than the " +
+                            "deduplication window; not taken again");
+                    }
                     continue;
                 }
                 if (id < 0)

@@ -142,8 +142,8 @@ class MetricsEndpointTest
             {
                 RawHttp.publish(broker.httpPort(), "tiny" + t, "z");
             }
-            Await.until("a snapshot with every topic", () -> broker.sequencer().topTopics().names().length == 10 &&
-                "big".equals(broker.sequencer().topTopics().names()[0]));
+            Await.until("a snapshot with every topic", () -> broker.logWriter().topTopics().names().length == 10 &&
+                "big".equals(broker.logWriter().topTopics().names()[0]));
             final ProtobufScrape scrape = ProtobufScrape.of(broker.httpPort());
             assertEquals(10, scrape.family("sse_history_top_topic_retained_bytes").getMetricCount(), "at most ten topics");
             assertEquals(3, scrape.value("sse_history_top_topic_retained_events", "topic", "big"));

@@ -67,7 +67,7 @@ class IngestBackPressureTest
                 "broker stops reading the publisher while the ring is full",
                 () -> broker.counters().get(Counter.INGEST_BACK_PRESSURE) > 0,
                 Duration.ofSeconds(20));
-            assertEquals(0, broker.sequencer().eventsSequenced());
+            assertEquals(0, broker.logWriter().eventsAppended());
             assertTrue(!published.isDone(), "the publisher is held back, not failed");
 
             broker.resumeSequencing();

@@ -1,0 +1,343 @@
+package io.ssebroker.server.cluster;
+
+import io.nats.client.ConsumeOptions;
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.MessageConsumer;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.StreamContext;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.OrderedConsumerConfiguration;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.ssebroker.log.LogInput;
+import io.ssebroker.server.config.BrokerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node's link to the cluster's shared log: one NATS connection, the JetStream stream holding every topic (subject
+ * {@code NAME.<topic>}), and the ordered consumer feeding this node's log.
+ * <p>
+ * <b>Ids.</b> An event's id is {@code epochBase + stream sequence}, where {@code epochBase} is the stream's creation
+ * time in microseconds: the same on every node, increasing across topics, and, since a recreated stream has a later
+ * creation time, an id from a deleted stream is below every id of its successor ({@code unknown-epoch}). The ids keep
+ * the single-node broker's shape (clock in microseconds) and stay below 2^53 for JavaScript.
+ * <p>
+ * <b>Threading:</b> {@link #connect} and {@link #close} from the thread starting and stopping the broker; the
+ * accessors from any thread.
+ */
+public final class ClusterLink implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
+    /** Pull batches that expire after 5 s, so a silently dead pull is noticed by its heartbeat within seconds. */
+    private static final ConsumeOptions CONSUME_OPTIONS = ConsumeOptions.builder().expiresIn(5_000).build();
+
+    private final BrokerConfig config;
+    private final Connection connection;
+    private final String streamName;
+    private final String nodeName;
+    private final long epochBase;
+    private final long startSequence;
+    private final long lastSequenceAtStart;
+    private volatile JetStreamInput input;
+    private volatile MessageConsumer consumer;
+    private volatile boolean stopped;
+    /** Restarts the consumer off the NATS threads, one at a time. */
+    private final java.util.concurrent.ExecutorService restarts = java.util.concurrent.Executors.newSingleThreadExecutor(
+        runnable ->
+        {
+            final Thread thread = new Thread(runnable, "cluster-consumer-restart");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+    /** Connection events find their link here (the listener is given before the link exists). */
+    private static final java.util.Map<Connection, ClusterLink> LINKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static void dispatchConnectionEvent(final Connection connection, final ConnectionListener.Events event)
+    {
+        final ClusterLink link = LINKS.get(connection);
+        if (null != link)
+        {
+            link.onConnectionEvent(event);
+        }
+    }
+
+    private ClusterLink(
+        final BrokerConfig config,
+        final Connection connection,
+        final StreamInfo stream)
+    {
+        this.config = config;
+        this.connection = connection;
+        this.streamName = config.natsStream();
+        this.nodeName = UUID.randomUUID().toString();
+        this.epochBase = TimeUnit.MILLISECONDS.toMicros(stream.getCreateTime().toInstant().toEpochMilli());
+        final long first = Math.max(1, stream.getStreamState().getFirstSequence());
+        this.lastSequenceAtStart = stream.getStreamState().getLastSequence();
+        this.startSequence = Math.max(first, lastSequenceAtStart - config.natsWarmEvents() + 1);
+    }
+
+    /**
+     * Connects, and creates the stream when it does not exist yet (with this node's retention settings).
+     *
+     * @throws IllegalStateException naming the URL when the server cannot be reached or has no JetStream.
+     */
+    public static ClusterLink connect(final BrokerConfig config)
+    {
+        final Options options = new Options.Builder()
+            .servers(config.natsUrl().split(","))
+            .connectionName("sse-broker")
+            .maxReconnects(-1)
+            .reconnectWait(Duration.ofMillis(250))
+            .connectionTimeout(Duration.ofSeconds(5))
+            .connectionListener(ClusterLink::dispatchConnectionEvent)
+            .errorListener(new ErrorListener()
+            {
+            })
+            .build();
+        Connection connection = null;
+        try
+        {
+            connection = Nats.connect(options);
+            final StreamInfo stream = ensureStream(connection.jetStreamManagement(), config);
+            final ClusterLink link = new ClusterLink(config, connection, stream);
+            LINKS.put(connection, link);
+            return link;
+        }
+        catch (final IOException | JetStreamApiException ex)
+        {
+            closeQuietly(connection);
+            throw new IllegalStateException("nats-url " + config.natsUrl() + ": cannot reach JetStream (" +
+                ex.getMessage() + ")", ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            closeQuietly(connection);
+            throw new IllegalStateException("interrupted while connecting to " + config.natsUrl(), ex);
+        }
+    }
+
+    private static StreamInfo ensureStream(final JetStreamManagement management, final BrokerConfig config)
+        throws IOException, JetStreamApiException
+    {
+        try
+        {
+            return management.getStreamInfo(config.natsStream());
+        }
+        catch (final JetStreamApiException ex)
+        {
+            if (404 != ex.getErrorCode())
+            {
+                throw ex;
+            }
+        }
+        final StreamConfiguration stream = StreamConfiguration.builder()
+            .name(config.natsStream())
+            .subjects(config.natsStream() + ".>")
+            .storageType(StorageType.File)
+            .replicas((int)config.natsReplicas())
+            .maxAge(Duration.ofMillis(config.natsMaxAgeMs()))
+            .maxMessages(config.natsMaxEvents())
+            .maxBytes(config.natsMaxBytes())
+            .duplicateWindow(Duration.ofMillis(Math.min(config.dedupWindowMs(), config.natsMaxAgeMs())))
+            .allowDirect(true)
+            .build();
+        try
+        {
+            final StreamInfo created = management.addStream(stream);
+            LOG.info("created JetStream stream {} (subjects {}.>)", config.natsStream(), config.natsStream());
+            return created;
+        }
+        catch (final JetStreamApiException ex)
+        {
+            // Another node created it first.
+            return management.getStreamInfo(config.natsStream());
+        }
+    }
+
+    private void onConnectionEvent(final ConnectionListener.Events event)
+    {
+        if (ConnectionListener.Events.DISCONNECTED == event)
+        {
+            LOG.warn("NATS connection lost; publishers are held back until it returns");
+        }
+        else if (ConnectionListener.Events.RECONNECTED == event)
+        {
+            LOG.info("NATS connection back ({}); consuming again from sequence {}", connection.getConnectedUrl(),
+                null == input ? startSequence : input.nextSequenceToConsume());
+            // The ordered consumer notices a lost server only by its idle heartbeat, many seconds later: start it
+            // again now, from the sequence after the last one this node took (the input drops any repeat).
+            restarts.execute(this::restartConsumer);
+        }
+    }
+
+    /**
+     * @return the engine's input over this link. The engine builds it once.
+     */
+    public LogInput.Factory inputFactory()
+    {
+        return (ring, writer, topics, sessions, dedup, metrics) ->
+        {
+            try
+            {
+                final JetStreamInput built = new JetStreamInput(ring, writer, topics, sessions, dedup, metrics,
+                    connection.jetStream(), streamName, nodeName, epochBase, startSequence, lastSequenceAtStart,
+                    config.sequencerBatch(), config.natsMaxPending(), config.natsPublishTimeoutMs());
+                input = built;
+                return built;
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("JetStream context for " + config.natsUrl(), ex);
+            }
+        };
+    }
+
+    /**
+     * Starts the ordered consumer at this node's first sequence: it replays the warm-up events, then follows the
+     * stream. It recreates itself after a reconnect, from the last sequence it delivered.
+     */
+    public void startConsuming()
+    {
+        consumeFrom(startSequence);
+    }
+
+    private synchronized void consumeFrom(final long sequence)
+    {
+        if (stopped)
+        {
+            return;
+        }
+        final JetStreamInput target = input;
+        try
+        {
+            final StreamContext stream = connection.getStreamContext(streamName);
+            final OrderedConsumerConfiguration ordered = new OrderedConsumerConfiguration()
+                .filterSubject(streamName + ".>")
+                .deliverPolicy(DeliverPolicy.ByStartSequence)
+                .startSequence(sequence);
+            consumer = stream.createOrderedConsumer(ordered).consume(CONSUME_OPTIONS, target::onConsumed);
+        }
+        catch (final IOException | JetStreamApiException ex)
+        {
+            throw new IllegalStateException("cannot consume stream " + streamName + " at " + config.natsUrl(), ex);
+        }
+    }
+
+    private synchronized void restartConsumer()
+    {
+        if (stopped)
+        {
+            return;
+        }
+        closeConsumer();
+        try
+        {
+            consumeFrom(input.nextSequenceToConsume());
+        }
+        catch (final RuntimeException ex)
+        {
+            // Connection gone again: the next RECONNECTED tries again.
+            LOG.warn("could not consume the stream again after a reconnect: {}", ex.getMessage());
+        }
+    }
+
+    /**
+     * @return true once this node has applied everything the stream held when it started.
+     */
+    public boolean caughtUp()
+    {
+        final JetStreamInput target = input;
+        return null != target && target.appliedSequence() >= lastSequenceAtStart;
+    }
+
+    /** @return true while the NATS connection is up. */
+    public boolean connected()
+    {
+        return Connection.Status.CONNECTED == connection.getStatus();
+    }
+
+    /** @return the id of stream sequence 0: an event's id is this plus its sequence. */
+    public long epochBase()
+    {
+        return epochBase;
+    }
+
+    /** @return the first id this node's log can hold. */
+    public long epochId()
+    {
+        return epochBase + 1;
+    }
+
+    public String streamName()
+    {
+        return streamName;
+    }
+
+    public long startSequence()
+    {
+        return startSequence;
+    }
+
+    /** Stops consuming. The engine's input still drains its publishes afterwards; {@link #close} ends the link. */
+    public synchronized void stopConsuming()
+    {
+        stopped = true;
+        closeConsumer();
+    }
+
+    private void closeConsumer()
+    {
+        final MessageConsumer current = consumer;
+        consumer = null;
+        if (null != current)
+        {
+            try
+            {
+                current.stop();
+                current.close();
+            }
+            catch (final Exception ex)
+            {
+                LOG.debug("closing the consumer", ex);
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        stopConsuming();
+        restarts.shutdownNow();
+        LINKS.remove(connection);
+        closeQuietly(connection);
+    }
+
+    private static void closeQuietly(final Connection connection)
+    {
+        if (null != connection)
+        {
+            try
+            {
+                connection.close();
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.ssebroker.server.e2e;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.ssebroker.client.IngestClient;
+import io.ssebroker.server.Broker;
+import io.ssebroker.server.config.BrokerConfig;
+import io.ssebroker.server.testing.Await;
+import io.ssebroker.server.testing.NatsServer;
+import io.ssebroker.server.testing.SseEvent;
+import io.ssebroker.server.testing.SseStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two broker nodes on one real nats-server with JetStream: an event published through one node reaches the other's
+ * subscribers with the same id, a client resumes on either node from the other's id, and the nodes keep delivering,
+ * without a gap, across a restart of nats-server in the middle of publishing.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterTest
+{
+    private NatsServer nats;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @BeforeEach
+    void startNats() throws Exception
+    {
+        nats = NatsServer.start();
+    }
+
+    @AfterEach
+    void stopAll() throws Exception
+    {
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            closing.get(i).close();
+        }
+        nats.close();
+    }
+
+    private Broker node() throws InterruptedException
+    {
+        final Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0).natsUrl(nats.url())
+            .natsPublishTimeoutMs(30_000));
+        closing.add(broker);
+        Await.until("node ready", broker::isReady);
+        return broker;
+    }
+
+    private IngestClient publisher(final Broker broker) throws Exception
+    {
+        final IngestClient client = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "cluster-test");
+        closing.add(client);
+        return client;
+    }
+
+    private SseStream subscribe(final Broker broker, final String topic, final String... headers) throws Exception
+    {
+        final SseStream stream = SseStream.open(broker.httpPort(), "/events?topic=" + topic, headers);
+        closing.add(stream);
+        return stream;
+    }
+
+    @Test
+    void shouldDeliverAnEventPublishedOnOneNodeToTheOtherWithTheSameId() throws Exception
+    {
+        final Broker a = node();
+        final Broker b = node();
+        final SseStream onA = subscribe(a, "scores");
+        final SseStream onB = subscribe(b, "scores");
+        final IngestClient publisher = publisher(a);
+
+        final long id = publisher.publish("scores", "goal", "1-0".getBytes(StandardCharsets.UTF_8))
+            .get(10, TimeUnit.SECONDS);
+
+        final SseEvent seenOnB = onB.nextEvent();
+        final SseEvent seenOnA = onA.nextEvent();
+        assertEquals(new SseEvent(Long.toString(id), "goal", "1-0"), seenOnB);
+        assertEquals(seenOnB, seenOnA);
+        assertEquals(a.epochId(), b.epochId(), "both nodes derive the epoch from the stream");
+        assertTrue(id >= a.epochId(), id + " below the epoch " + a.epochId());
+    }
+
+    @Test
+    void shouldResumeOnOneNodeFromTheIdsOfTheOther() throws Exception
+    {
+        final Broker a = node();
+        final Broker b = node();
+        final IngestClient publisher = publisher(b);
+        final SseStream onA = subscribe(a, "ticks");
+        final List<Long> acked = new ArrayList<>();
+        for (int i = 0; i < 50; i++)
+        {
+            acked.add(publisher.publish("ticks", "", ("t" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS));
+        }
+        long lastSeen = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            lastSeen = onA.nextEvent().idAsLong();
+        }
+        onA.close();
+
+        // The client moves to node B with the id node A gave it: the rest, exactly once, then live.
+        final SseStream onB = subscribe(b, "ticks", "Last-Event-ID: " + lastSeen);
+        acked.add(publisher.publish("ticks", "", "live".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS));
+        final List<Long> resumed = new ArrayList<>();
+        for (int i = 20; i < acked.size(); i++)
+        {
+            final SseEvent event = onB.nextEvent();
+            assertNull(event.event(), "no reset expected, got " + event);
+            resumed.add(event.idAsLong());
+        }
+        assertEquals(acked.subList(20, acked.size()), resumed);
+    }
+
+    @Test
+    void shouldKeepDeliveringWithoutAGapAcrossANatsServerRestart() throws Exception
+    {
+        final Broker a = node();
+        final Broker b = node();
+        final IngestClient publisher = publisher(a);
+        final SseStream onB = subscribe(b, "feed");
+        final int events = 400;
+        final List<CompletableFuture<Long>> acks = new ArrayList<>();
+        for (int i = 0; i < events; i++)
+        {
+            if (events / 2 == i)
+            {
+                nats.restart();
+            }
+            acks.add(publisher.publish("feed", "", ("e" + i).getBytes(StandardCharsets.UTF_8)));
+            Thread.sleep(2);
+        }
+        final List<Long> ids = new ArrayList<>();
+        for (final CompletableFuture<Long> ack : acks)
+        {
+            ids.add(ack.get(60, TimeUnit.SECONDS));
+        }
+        final List<Long> delivered = new ArrayList<>();
+        final List<String> data = new ArrayList<>();
+        while (delivered.size() < events)
+        {
+            final SseEvent event = onB.nextEvent();
+            assertNull(event.event(), "no reset expected, got " + event);
+            delivered.add(event.idAsLong());
+            data.add(event.data());
+        }
+        assertEquals(ids, delivered, "every acknowledged event once, in publish order");
+        for (int i = 0; i < events; i++)
+        {
+            assertEquals("e" + i, data.get(i));
+        }
+        Await.until("both nodes ready again", () -> a.isReady() && b.isReady());
+    }
+
+    @Test
+    void shouldTellAClientFromADeletedStreamThatItsIdIsFromAnotherEpoch() throws Exception
+    {
+        final Broker a = node();
+        final long oldId = publisher(a).publish("t", "", "x".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            closing.remove(i).close();
+        }
+        try (Connection connection = Nats.connect(nats.url()))
+        {
+            connection.jetStreamManagement().deleteStream("sse");
+        }
+        Thread.sleep(5); // the new stream's creation time is later by at least a millisecond
+        final Broker c = node();
+        final SseStream resumed = subscribe(c, "t", "Last-Event-ID: " + oldId);
+        final SseEvent reset = resumed.nextEvent();
+        assertEquals("reset", reset.event());
+        assertTrue(reset.data().contains("\"reason\":\"unknown-epoch\""), reset.data());
+        assertTrue(c.epochId() > oldId, "the new stream's ids start above the old one's");
+    }
+}
