@@ -8,11 +8,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.ERROR_FIXED_BODY_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_INBOUND_FRAME_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.PING_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ACK;
-import static io.ssebroker.client.IngestFrameDescriptor.TYPE_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_ERROR;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_PONG;
 import static io.ssebroker.client.IngestFrameDescriptor.TYPE_WELCOME;
@@ -23,7 +21,7 @@ import static io.ssebroker.client.IngestFrameDescriptor.WELCOME_BODY_BYTES;
  * building message objects (an {@code ERROR} message is the only {@link String} it makes).
  * <p>
  * <b>Errors:</b> a frame that is not valid version 1 (length 0 or over {@link
- * IngestFrameDescriptor#MAX_INBOUND_FRAME_BYTES}, an unknown type, a body whose length disagrees with its
+ * IngestFrameDescriptor#MAX_INBOUND_FRAME_BYTES}, as {@link LengthPrefixFramer} finds it, an unknown type, a body whose length disagrees with its
  * fields) throws {@link IngestFrameException}, which reaches {@code exceptionCaught} further down the
  * pipeline; the decoder then discards everything else the connection sends.
  * <p>
@@ -82,6 +80,8 @@ public final class IngestFrameDecoder extends ChannelInboundHandlerAdapter
     }
 
     private final FrameHandler handler;
+    /** Finds each frame in the input; reused for every frame. */
+    private final LengthPrefixFramer framer = new LengthPrefixFramer();
     private boolean failed;
     /** Bytes of a frame not yet complete, or null. */
     private ByteBuf cumulation;
@@ -165,24 +165,22 @@ public final class IngestFrameDecoder extends ChannelInboundHandlerAdapter
      */
     void decode(final ByteBuf in)
     {
-        while (!failed && in.readableBytes() >= LENGTH_FIELD_BYTES)
+        final LengthPrefixFramer framer = this.framer;
+        while (!failed)
         {
-            final int frameIndex = in.readerIndex();
-            final long length = in.getUnsignedInt(frameIndex);
-            if (length < TYPE_BYTES || length > MAX_INBOUND_FRAME_BYTES)
+            final int framing = framer.wrap(in, in.readerIndex(), MAX_INBOUND_FRAME_BYTES);
+            if (LengthPrefixFramer.FRAME != framing)
             {
-                throw fail("frame length must be between 1 and " + MAX_INBOUND_FRAME_BYTES + ", was " + length);
-            }
-            if (in.readableBytes() < LENGTH_FIELD_BYTES + length)
-            {
+                if (LengthPrefixFramer.BAD_LENGTH == framing)
+                {
+                    throw fail("frame length must be between 1 and " + MAX_INBOUND_FRAME_BYTES + ", was " + framer.length());
+                }
                 return;
             }
 
-            final int type = in.getByte(frameIndex + LENGTH_FIELD_BYTES);
-            final int bodyIndex = frameIndex + LENGTH_FIELD_BYTES + TYPE_BYTES;
-            final int bodyLength = (int)length - TYPE_BYTES;
-            in.readerIndex(bodyIndex + bodyLength);
-            dispatch(in, type, bodyIndex, bodyLength);
+            final int type = in.getByte(framer.typeIndex());
+            in.readerIndex(framer.endIndex());
+            dispatch(in, type, framer.bodyIndex(), framer.bodyLength());
         }
     }
 
