@@ -9,6 +9,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.client.BrokerFrameEncoder;
 import io.ssebroker.client.HelloFrameReader;
+import io.ssebroker.client.LengthPrefixFramer;
 import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.codec.TopicNames;
 import io.ssebroker.ingest.Deduplication;
@@ -45,7 +46,6 @@ import static io.ssebroker.client.IngestErrorCode.SHUTTING_DOWN;
 import static io.ssebroker.client.IngestErrorCode.UNSUPPORTED_VERSION;
 import static io.ssebroker.client.IngestFrameDescriptor.ACK_BODY_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.HEADER_BYTES;
-import static io.ssebroker.client.IngestFrameDescriptor.LENGTH_FIELD_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_HELLO_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_NAME_BYTES;
 import static io.ssebroker.client.IngestFrameDescriptor.MAX_PUBLISHER_ID_BYTES;
@@ -112,6 +112,8 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
     private boolean retryScheduled;
     /** Topics this publisher's JWT allows; null when every topic is (no JWT, or a token allowing all). */
     private TopicPatterns publishAllowed;
+    /** Finds each frame in the cumulation; reused for every frame. */
+    private final LengthPrefixFramer framer = new LengthPrefixFramer();
     /** Locates a PUBLISH body's fields in place; reused for every frame. */
     private final PublishFrameReader frame = new PublishFrameReader();
     private boolean needsFlush;
@@ -200,11 +202,13 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
      */
     private void process()
     {
+        final LengthPrefixFramer framer = this.framer;
         while (isReading() && null != cumulation)
         {
             final ByteBuf in = cumulation;
-            final int readable = in.readableBytes();
-            if (readable < LENGTH_FIELD_BYTES)
+            // A HELLO is held to MAX_HELLO_BYTES, whatever the publish limit.
+            final int framing = framer.wrap(in, in.readerIndex(), STATE_HANDSHAKE == state ? MAX_HELLO_BYTES : maxFrameBytes);
+            if (LengthPrefixFramer.NEED_LENGTH == framing)
             {
                 break;
             }
@@ -214,43 +218,34 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
                 blockedOnWrite = true;
                 break;
             }
-            final int index = in.readerIndex();
-            final long length = in.getUnsignedInt(index);
             if (STATE_HANDSHAKE == state)
             {
                 // Check what the first frame claims to be before trusting its length: bytes from
                 // another protocol (an HTTP request, say) are a failed handshake, not a huge frame.
                 // A length no HELLO can have fails at once, without waiting for a type byte.
-                if (length < 1 || length > MAX_HELLO_BYTES ||
-                    readable >= LENGTH_FIELD_BYTES + 1 && TYPE_HELLO != in.getByte(index + LENGTH_FIELD_BYTES))
+                if (LengthPrefixFramer.BAD_LENGTH == framing ||
+                    in.writerIndex() > framer.typeIndex() && TYPE_HELLO != in.getByte(framer.typeIndex()))
                 {
                     fatal(BAD_HANDSHAKE, "the first frame must be HELLO (type 0x01) starting with magic 'SSEB', " +
                         "length 1 to " + MAX_HELLO_BYTES);
                     return;
                 }
-                if (readable < LENGTH_FIELD_BYTES + 1)
-                {
-                    break;
-                }
             }
-            if (0 == length)
+            else if (LengthPrefixFramer.BAD_LENGTH == framing)
             {
-                fatal(BAD_FRAME, "frame length must be at least 1");
+                onBadLength(framer.length());
                 return;
             }
-            // A HELLO was held to MAX_HELLO_BYTES above, whatever the publish limit.
-            if (STATE_OPEN == state && length > maxFrameBytes)
-            {
-                fatal(FRAME_TOO_LARGE, "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
-                return;
-            }
-            if (readable < LENGTH_FIELD_BYTES + length)
+            if (LengthPrefixFramer.NEED_BODY == framing)
             {
                 break;
             }
-            final byte type = in.getByte(index + LENGTH_FIELD_BYTES);
-            final int bodyIndex = index + LENGTH_FIELD_BYTES + 1;
-            final int bodyLength = (int)length - 1;
+            // Into locals before the frame is handled: the framer is a field, and nothing that handling sets
+            // off (writes, a flush, the callbacks they fire) may move where this frame ends.
+            final byte type = in.getByte(framer.typeIndex());
+            final int bodyIndex = framer.bodyIndex();
+            final int bodyLength = framer.bodyLength();
+            final int endIndex = framer.endIndex();
             if (STATE_HANDSHAKE == state)
             {
                 if (TYPE_HELLO != type)
@@ -296,10 +291,25 @@ final class IngestConnectionHandler extends ChannelInboundHandlerAdapter impleme
             {
                 return;
             }
-            in.readerIndex(index + LENGTH_FIELD_BYTES + (int)length);
+            in.readerIndex(endIndex);
             framesCompleted++;
         }
         afterProcess();
+    }
+
+    /**
+     * After the handshake: a frame length of 0 or above {@code maxFrameBytes}, found before its body arrives.
+     */
+    private void onBadLength(final long length)
+    {
+        if (0 == length)
+        {
+            fatal(BAD_FRAME, "frame length must be at least 1");
+        }
+        else
+        {
+            fatal(FRAME_TOO_LARGE, "frame length " + length + " exceeds the maximum of " + maxFrameBytes + " bytes");
+        }
     }
 
     /**
