@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.ssebroker.bench.EngineSetup;
 import io.ssebroker.bench.Payloads;
+import io.ssebroker.client.LengthPrefixFramer;
 import io.ssebroker.client.PublishFrameReader;
 import io.ssebroker.log.TopicRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cost of framing and validating one ingest {@code PUBLISH} frame on an event loop, before it is
- * offered to the ingest ring, with the production code {@code IngestConnectionHandler.onPublish} runs: the
- * length field, {@link PublishFrameReader} (the wire structure, from broker-client), {@link PublishRules} (topic
- * and event-name rules, data size, UTF-8) and the topic lookup by bytes. Not included: the per-frame channel
+ * offered to the ingest ring, with the production code {@code IngestConnectionHandler} runs: the
+ * length field ({@link LengthPrefixFramer}), {@link PublishFrameReader} (the wire structure; both from
+ * broker-client), {@link PublishRules} (topic and event-name rules, data size, UTF-8) and the topic lookup by bytes. Not included: the per-frame channel
  * writability and in-flight checks, the token check, and the ring offer (see {@code IngestRingBenchmark}).
  * <p>
  * The cumulation holds {@value #FRAMES} frames over {@value #TOPICS} topics in a pooled direct
@@ -49,7 +50,6 @@ public class IngestPublishDecodeBenchmark
     static final int FRAMES = 64;
     static final int TOPICS = 8;
 
-    private static final int LENGTH_FIELD_BYTES = 4;
     private static final byte PUBLISH = 0x10;
     private static final int MAX_DATA_BYTES = 1024 * 1024;
     private static final int MAX_FRAME_BYTES = MAX_DATA_BYTES + 512;
@@ -60,6 +60,7 @@ public class IngestPublishDecodeBenchmark
     @Param({"16", "100", "1024"})
     int payloadBytes;
 
+    private final LengthPrefixFramer framer = new LengthPrefixFramer();
     private final PublishFrameReader frame = new PublishFrameReader();
     private ByteBuf cumulation;
     private TopicRegistry topics;
@@ -102,26 +103,22 @@ public class IngestPublishDecodeBenchmark
     public long decode()
     {
         final ByteBuf in = cumulation;
-        final int end = in.writerIndex();
+        final LengthPrefixFramer framer = this.framer;
         int index = in.readerIndex();
         long checksum = 0;
-        while (end - index >= LENGTH_FIELD_BYTES)
+        int framing;
+        while (LengthPrefixFramer.FRAME == (framing = framer.wrap(in, index, MAX_FRAME_BYTES)))
         {
-            final long length = in.getUnsignedInt(index);
-            if (0 == length || length > MAX_FRAME_BYTES)
-            {
-                throw invalid("frame length " + length);
-            }
-            if (end - index < LENGTH_FIELD_BYTES + length)
-            {
-                break;
-            }
-            if (PUBLISH != in.getByte(index + LENGTH_FIELD_BYTES))
+            if (PUBLISH != in.getByte(framer.typeIndex()))
             {
                 throw invalid("frame type");
             }
-            checksum += decodePublish(in, index + LENGTH_FIELD_BYTES + 1, (int)length - 1);
-            index += LENGTH_FIELD_BYTES + (int)length;
+            checksum += decodePublish(in, framer.bodyIndex(), framer.bodyLength());
+            index = framer.endIndex();
+        }
+        if (LengthPrefixFramer.BAD_LENGTH == framing)
+        {
+            throw invalid("frame length " + framer.length());
         }
         return checksum;
     }
