@@ -64,7 +64,7 @@ import java.util.Set;
  * not valid in a topic name.
  * <p>
  * <b>Threading:</b> immutable and thread-safe; called on event loops at connect and subscribe time, never per
- * event.
+ * event. Rotating keys builds a new one ({@link JwtKeyFiles}) rather than changing this one.
  */
 public final class Authenticator
 {
