@@ -38,6 +38,7 @@ import io.ssebroker.log.LogWriter;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.metrics.BrokerCounters;
 import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.auth.JwtKeyFiles;
 import io.ssebroker.server.cluster.ClusterLink;
 import io.ssebroker.server.dashboard.StatsFeed;
 import io.ssebroker.server.config.BrokerConfig;
@@ -109,7 +110,8 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     private Channel ingestServer;
     private Channel tlsServer;
     private ServerTls tls;
-    private final Authenticator authenticator;
+    /** The JWT keys, read again when their files change. */
+    private final JwtKeyFiles jwtKeys;
     private final DeliveryMetrics deliveryMetrics;
     private StatsFeed statsFeed;
     /** The link to the cluster's stream; null for a single node. */
@@ -119,7 +121,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     {
         this.config = config.validate();
         // Before any thread starts: a key file that cannot be used stops start-up with the setting's name.
-        this.authenticator = Authenticator.fromFiles(config.jwtSecretFile(), config.jwtPublicKeyFile());
+        this.jwtKeys = JwtKeyFiles.load(config.jwtSecretFile(), config.jwtPublicKeyFile());
         this.alloc = null == config.allocator() ? PooledByteBufAllocator.DEFAULT : config.allocator();
         final boolean epoll = Epoll.isAvailable();
         this.acceptGroup = epoll ?
@@ -222,6 +224,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             // Node-local numbers; on a cluster they would interleave with every node's in the shared stream.
             statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS);
         }
+        jwtKeys.startPolling(config.jwtReloadMs());
         if (LOG.isInfoEnabled())
         {
             LOG.info(startLine());
@@ -277,7 +280,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             config.historyBudgetBytes() + " bytes in all, data " + config.maxDataBytes() + " bytes, " +
             config.maxTopics() + " topics, " + config.maxConnections() + " connections, subscriber buffer " +
             config.subscriberBufferBytes() + " bytes, slow grace " + config.slowGraceMs() + " ms" +
-            "; auth " + (authenticator.enabled() ? "jwt" : null != config.ingestToken() ? "ingest token" : "off") +
+            "; auth " + (authenticator().enabled() ? "jwt" : null != config.ingestToken() ? "ingest token" : "off") +
             (null == cluster ? "" : "; cluster: stream " + cluster.streamName() + " at " + config.natsUrl() +
                 ", consuming from sequence " + cluster.startSequence()) +
             "; id epoch " + engine.epochId();
@@ -322,11 +325,12 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     }
 
     /**
-     * @return the authenticator of subscribers and publishers ({@link Authenticator#OPEN} unless JWT is configured).
+     * @return the authenticator of subscribers and publishers ({@link Authenticator#OPEN} unless JWT is configured):
+     *         the keys in use now, which change when their files do ({@link JwtKeyFiles}); take it once per request.
      */
     public Authenticator authenticator()
     {
-        return authenticator;
+        return jwtKeys.authenticator();
     }
 
     public BrokerConfig config()
@@ -541,6 +545,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         try
         {
+            jwtKeys.close();
             if (null != statsFeed)
             {
                 statsFeed.close();

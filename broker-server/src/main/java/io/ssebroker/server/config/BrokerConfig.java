@@ -59,6 +59,7 @@ public final class BrokerConfig
     String jwtSecretFile;
     String jwtPublicKeyFile;
     String jwtCookieName = "access_token";
+    long jwtReloadMs = 5000;
     String logFormat = "text";
     String logLevel = "info";
     boolean demo;
@@ -609,6 +610,21 @@ public final class BrokerConfig
     public BrokerConfig jwtPublicKeyFile(final String file)
     {
         this.jwtPublicKeyFile = file;
+        return this;
+    }
+
+    public long jwtReloadMs()
+    {
+        return jwtReloadMs;
+    }
+
+    /**
+     * How often {@link #jwtSecretFile(String)} and {@link #jwtPublicKeyFile(String)} are checked for changes (their
+     * modification time, size and file key) and read again; 0 reads them once at start.
+     */
+    public BrokerConfig jwtReloadMs(final long intervalMs)
+    {
+        this.jwtReloadMs = intervalMs;
         return this;
     }
 

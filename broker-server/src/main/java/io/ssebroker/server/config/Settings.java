@@ -74,6 +74,8 @@ public final class Settings
             false, BrokerConfig::jwtPublicKeyFile, BrokerConfig::jwtPublicKeyFile),
         text("jwt-cookie-name", "Cookie a token may come in, besides Authorization: Bearer and ?access_token=",
             false, BrokerConfig::jwtCookieName, BrokerConfig::jwtCookieName),
+        number("jwt-reload-ms", "How often the JWT key files are checked for changes and reloaded; 0 = read once at start",
+            0, HOUR_MS, BrokerConfig::jwtReloadMs, BrokerConfig::jwtReloadMs),
         powerOfTwo("max-in-flight", "Publish frames one ingest connection may have unanswered", 1, 1 << 20,
             BrokerConfig::maxInFlight, (c, v) -> c.maxInFlight(v.intValue())),
         number("dedup-window-events",
