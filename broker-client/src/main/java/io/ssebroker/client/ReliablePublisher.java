@@ -1,5 +1,7 @@
 package io.ssebroker.client;
 
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -28,7 +30,11 @@ import io.netty.channel.EventLoopGroup;
  * this publisher id ({@code WELCOME}'s lastPublisherSeq), so a restarted process never reuses a number.
  * A frame-level rejection (bad topic, bad data, {@link IngestErrorCode#SEQUENCE_TAKEN}) is final and
  * fails that future; connection-level endings (lost connection, {@code SHUTTING_DOWN}, a protocol
- * error) reconnect.
+ * error) and a cluster node's {@link IngestErrorCode#UNAVAILABLE} reconnect.
+ * <p>
+ * <b>Failover.</b> Given several brokers (the nodes of a cluster, {@link #connect(IngestClient.Context, List)}), a
+ * reconnect goes to the next one in the list, round the list, until one answers. A cluster deduplicates by publisher
+ * id and sequence in its shared stream, so the resends are taken once whichever node they reach.
  * <p>
  * <b>Threading:</b> {@link #publish} from any threads, serialised on a lock so that numbering order is
  * wire order; answers run on the client's event loop and never take that lock, so a publish blocked
@@ -40,6 +46,10 @@ public final class ReliablePublisher implements AutoCloseable
     private static final long MAX_BACKOFF_MS = 1000;
 
     private final IngestClient.Context context;
+    /** Brokers to connect to, in order of preference; a reconnect moves to the next. */
+    private final List<InetSocketAddress> brokers;
+    // Reconnect thread (and the first connect).
+    private int current;
     private final EventLoopGroup group;
     private final ExecutorService reconnector;
     private final Object lock = new Object();
@@ -52,10 +62,11 @@ public final class ReliablePublisher implements AutoCloseable
     // Written under the lock; read without it by answers on the event loop.
     private volatile boolean closed;
 
-    private ReliablePublisher(final IngestClient.Context context)
+    private ReliablePublisher(final IngestClient.Context context, final List<InetSocketAddress> brokers)
     {
         this.group = NettyTransport.newEventLoopGroup(1, "reliable-publisher");
         this.context = context.group(group);
+        this.brokers = List.copyOf(brokers);
         this.reconnector = Executors.newSingleThreadExecutor(r ->
         {
             final Thread thread = new Thread(r, "reliable-publisher-reconnect");
@@ -73,11 +84,30 @@ public final class ReliablePublisher implements AutoCloseable
      */
     public static ReliablePublisher connect(final IngestClient.Context context)
     {
+        return connect(context, List.of(InetSocketAddress.createUnresolved(context.host(), context.port())));
+    }
+
+    /**
+     * Connects to the first of several brokers (the nodes of one cluster) and waits for {@code WELCOME}; reconnects
+     * move along the list.
+     *
+     * @param context settings, with a {@link IngestClient.Context#publisherId}; its host and port are replaced by
+     *                each broker's in turn, its event loop group by one this publisher owns.
+     * @param brokers at least one ingest address.
+     * @throws IngestException when the first broker cannot be reached.
+     */
+    public static ReliablePublisher connect(final IngestClient.Context context, final List<InetSocketAddress> brokers)
+    {
         if (null == context.publisherId())
         {
             throw new IllegalArgumentException("a ReliablePublisher needs Context.publisherId");
         }
-        final ReliablePublisher publisher = new ReliablePublisher(context);
+        if (brokers.isEmpty())
+        {
+            throw new IllegalArgumentException("a ReliablePublisher needs at least one broker");
+        }
+        final ReliablePublisher publisher = new ReliablePublisher(context, brokers);
+        publisher.aim(0);
         try
         {
             synchronized (publisher.lock)
@@ -193,7 +223,7 @@ public final class ReliablePublisher implements AutoCloseable
                 return;
             }
             final int code = failure instanceof IngestException ? ((IngestException)failure).code() : IngestErrorCode.CONNECTION_CLOSED;
-            if (IngestErrorCode.isFrameLevel(code))
+            if (IngestErrorCode.isFrameLevel(code) && IngestErrorCode.UNAVAILABLE != code)
             {
                 unanswered.remove(entry.seq);
                 entry.future.completeExceptionally(failure);
@@ -225,6 +255,10 @@ public final class ReliablePublisher implements AutoCloseable
                 }
                 client = null;
                 failed.close(0);
+                if (brokers.size() > 1)
+                {
+                    aim(current + 1);
+                }
                 try
                 {
                     final IngestClient fresh = IngestClient.connect(context);
@@ -254,6 +288,14 @@ public final class ReliablePublisher implements AutoCloseable
             }
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
         }
+    }
+
+    /** Points the context at broker {@code index} (modulo the list). */
+    private void aim(final int index)
+    {
+        current = index % brokers.size();
+        final InetSocketAddress broker = brokers.get(current);
+        context.host(broker.getHostString()).port(broker.getPort());
     }
 
     private static final class Unanswered

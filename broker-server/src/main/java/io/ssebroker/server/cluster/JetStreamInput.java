@@ -67,6 +67,8 @@ public final class JetStreamInput implements LogInput
 
     /** Header carrying the SSE event name; absent for the default event. */
     public static final String EVENT_HEADER = "Sse-Event";
+    /** JetStream's deduplication header. */
+    private static final String MESSAGE_ID_HEADER = "Nats-Msg-Id";
     /** Shortest wait before a publish JetStream failed to acknowledge is sent again. */
     private static final long RESEND_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
     /** Longest park while acks are awaited: their futures complete on NATS threads, which do not wake this one. */
@@ -245,8 +247,45 @@ public final class JetStreamInput implements LogInput
             buffer.putBytes(eventLength, data);
         }
         final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, eventLength, dataLength);
-        writer.append(topic.index(), epochBase + sequence, buffer, 0, eventLength, eventLength, dataLength,
+        final long id = epochBase + sequence;
+        writer.append(topic.index(), id, buffer, 0, eventLength, eventLength, dataLength,
             SseFrameEncoder.dataFieldsLength(buffer, eventLength, dataLength, firstBreak), firstBreak, System.nanoTime());
+        if (null != headers)
+        {
+            learnPublisher(headers.getFirst(MESSAGE_ID_HEADER), id);
+        }
+    }
+
+    /**
+     * Every node learns each publisher's sequences from the stream, whichever node took them, so a publisher that
+     * restarts against any node is told in {@code WELCOME} where the cluster is, and never reuses a number (which
+     * JetStream would answer as a duplicate of an older event).
+     */
+    private void learnPublisher(final String messageId, final long id)
+    {
+        if (null == messageId || !messageId.startsWith("p:"))
+        {
+            return;
+        }
+        final int colon = messageId.lastIndexOf(':');
+        final long publisherSequence;
+        try
+        {
+            publisherSequence = Long.parseLong(messageId, colon + 1, messageId.length(), 10);
+        }
+        catch (final NumberFormatException ex)
+        {
+            return;
+        }
+        final Deduplication.PublisherRecord record = dedup.attach(messageId.substring(2, colon));
+        if (null != record)
+        {
+            dedup.detach(record);
+            if (publisherSequence > record.highestSequence())
+            {
+                record.taken(publisherSequence, id, dedup.nowMs());
+            }
+        }
     }
 
     private int answerAcks(final long nowNs)
@@ -289,7 +328,7 @@ public final class JetStreamInput implements LogInput
                 knownSequence = sequence;
             }
             final long id = epochBase + sequence;
-            if (null != head.publisher)
+            if (null != head.publisher && head.publisherSequence > head.publisher.highestSequence())
             {
                 head.publisher.taken(head.publisherSequence, id, dedup.nowMs());
             }
