@@ -91,6 +91,7 @@ public final class IngestErrorCode
             case EMPTY_DATA: return "EMPTY_DATA";
             case INVALID_SEQUENCE: return "INVALID_SEQUENCE";
             case SEQUENCE_TAKEN: return "SEQUENCE_TAKEN";
+            case UNAVAILABLE: return "UNAVAILABLE";
             case SHUTTING_DOWN: return "SHUTTING_DOWN";
             default: return "UNKNOWN(" + code + ")";
         }

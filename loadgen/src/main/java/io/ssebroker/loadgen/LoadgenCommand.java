@@ -74,7 +74,7 @@ public final class LoadgenCommand implements Callable<Integer>
     @Option(names = "--h2-streams-per-connection", description = "Streams per h2c connection (default: ${DEFAULT-VALUE}).")
     int streamsPerConnection = 100;
 
-    @Option(names = "--topics", description = "Topics t0..t{K-1}; subscriber i reads topic i % K (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topics", description = "Topics t0..t{K-1}; subscriber i reads topic i %% K (default: ${DEFAULT-VALUE}).")
     int topics = 10;
 
     @Option(names = "--rate", description = "Events per second over all topics, round-robin; 0 publishes nothing (default: ${DEFAULT-VALUE}).")
