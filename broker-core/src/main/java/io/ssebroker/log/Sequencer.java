@@ -53,9 +53,6 @@ public final class Sequencer implements LogInput
     {
     }
 
-    /** Topics in the {@link #topTopics()} snapshot. */
-    public static final int TOP_TOPICS = LogWriter.TOP_TOPICS;
-
     private final IngestRing ingest;
     private final RingBuffer ring;
     private final LogWriter writer;
@@ -263,39 +260,9 @@ public final class Sequencer implements LogInput
         return writer;
     }
 
-    /** @see LogWriter#topTopics() */
-    public TopTopics topTopics()
-    {
-        return writer.topTopics();
-    }
-
-    /** Events sequenced so far, as of the end of the last batch. Any thread. */
-    public long eventsSequenced()
-    {
-        return writer.eventsAppended();
-    }
-
     /** Resends answered without being appended again, as of the end of the last batch. Any thread. */
     public long duplicates()
     {
         return duplicatesCounter.get();
-    }
-
-    /** Frame bytes encoded so far, as of the end of the last batch. Any thread. */
-    public long bytesEncoded()
-    {
-        return writer.bytesEncoded();
-    }
-
-    /** Frame bytes held in history, as of the end of the last batch. Any thread. */
-    public long retainedBytes()
-    {
-        return writer.retainedBytes();
-    }
-
-    /** Events held in history, as of the end of the last batch. Any thread. */
-    public long retainedEvents()
-    {
-        return writer.retainedEvents();
     }
 }

@@ -252,9 +252,9 @@ class LoopFanOutTest
             {
                 engine.publish(0 == i % 3 ? "a" : "b", "", big);
             }
-            assertTrue(engine.sequencer.retainedBytes() <= 1 << 20, "retained " + engine.sequencer.retainedBytes());
+            assertTrue(engine.sequencer.writer().retainedBytes() <= 1 << 20, "retained " + engine.sequencer.writer().retainedBytes());
             final int retained = engine.fanOut.retained(engine.topic("a")) + engine.fanOut.retained(engine.topic("b"));
-            assertEquals(engine.sequencer.retainedEvents(), retained);
+            assertEquals(engine.sequencer.writer().retainedEvents(), retained);
             assertTrue(retained >= 5 && retained < 30, "retained " + retained);
 
             // The survivors are exactly the newest events over both topics, whichever topic each is on:
@@ -355,7 +355,7 @@ class LoopFanOutTest
 
             engine.fanOut.remove(cursorB);
             assertEquals(2, engine.fanOut.stats().subscribers());
-            assertEquals(2, engine.sequencer.eventsSequenced());
+            assertEquals(2, engine.sequencer.writer().eventsAppended());
             assertEquals(0, engine.fanOut.stats().evictions(EvictionReason.SLOW));
         }
     }

@@ -140,7 +140,7 @@ public class SequencerBenchmark
             }
             session.nextSequence();
         }
-        eventsAtInvocationStart = sequencer.eventsSequenced();
+        eventsAtInvocationStart = sequencer.writer().eventsAppended();
     }
 
     @Setup(Level.Iteration)
@@ -190,7 +190,7 @@ public class SequencerBenchmark
     @TearDown(Level.Invocation)
     public void consumeLog()
     {
-        final long sequenced = sequencer.eventsSequenced() - eventsAtInvocationStart;
+        final long sequenced = sequencer.writer().eventsAppended() - eventsAtInvocationStart;
         if (EVENTS != sequenced || !session.isIdle())
         {
             throw new IllegalStateException(
@@ -213,7 +213,7 @@ public class SequencerBenchmark
     {
         sequencer.close();
         System.out.printf("%nframe bytes per event: %.1f%n",
-            (double)sequencer.bytesEncoded() / sequencer.eventsSequenced());
+            (double)sequencer.writer().bytesEncoded() / sequencer.writer().eventsAppended());
         src.release();
     }
 }
