@@ -41,7 +41,7 @@ public final class ClusterLink implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
     /** Pull batches that expire after 5 s, so a silently dead pull is noticed by its heartbeat within seconds. */
-    private static final ConsumeOptions CONSUME_OPTIONS = ConsumeOptions.builder().batchSize(8192).thresholdPercent(50).expiresIn(5_000).build();
+    private static final ConsumeOptions CONSUME_OPTIONS = ConsumeOptions.builder().expiresIn(5_000).build();
 
     private final BrokerConfig config;
     private final Connection connection;

@@ -43,8 +43,8 @@ class ClusterFailoverTest
         {
             final int[] http = {freePort(), freePort()};
             final int[] ingest = {freePort(), freePort()};
-            final Process first = startNode(nats.url(), http[0], ingest[0]);
-            final Process second = startNode(nats.url(), http[1], ingest[1]);
+            final Process first = startNode(nats.url(), http[0], ingest[0], "a");
+            final Process second = startNode(nats.url(), http[1], ingest[1], "b");
             try
             {
                 final List<SseEvent> received = new ArrayList<>();
@@ -146,14 +146,16 @@ class ClusterFailoverTest
         }
     }
 
-    private static Process startNode(final String natsUrl, final int httpPort, final int ingestPort) throws Exception
+    private static Process startNode(
+        final String natsUrl, final int httpPort, final int ingestPort, final String name) throws Exception
     {
         final String java = ProcessHandle.current().info().command().orElse("java");
         final Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
             "io.ssebroker.server.ServeCommand", "--host", "127.0.0.1", "--nats-url", natsUrl,
             "--http-port", Integer.toString(httpPort), "--ingest-port", Integer.toString(ingestPort))
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            // Kept for a failure's diagnosis: target/cluster-failover-node-<name>.log
+            .redirectOutput(new java.io.File("target", "cluster-failover-node-" + name + ".log"))
             .start();
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() - deadlineNs < 0)
