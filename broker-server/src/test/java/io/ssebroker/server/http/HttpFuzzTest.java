@@ -21,7 +21,6 @@ import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.FuzzInputs;
 import io.ssebroker.server.testing.FuzzRun;
 import io.ssebroker.server.testing.LocalConnection;
-import io.ssebroker.server.testing.LocalPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -67,27 +66,18 @@ class HttpFuzzTest
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static LocalPorts ports;
     private static FuzzRun run;
 
     @BeforeAll
     static void attach() throws IOException
     {
-        ports = LocalPorts.attach(broker.broker());
         run = FuzzRun.start("http", broker);
     }
 
     @AfterAll
     static void detach() throws IOException
     {
-        try
-        {
-            run.close();
-        }
-        finally
-        {
-            ports.close();
-        }
+        run.close();
     }
 
     @FuzzTest(maxDuration = "60s")
@@ -110,7 +100,7 @@ class HttpFuzzTest
         // answered only by the request timeout.
         final LongSupplier requestsNow = () -> Math.min(complete, counters.get(Counter.HTTP_REQUESTS) - requestsBefore);
 
-        try (LocalConnection connection = ports.connectHttp())
+        try (LocalConnection connection = run.ports().connectHttp())
         {
             connection.write(request, pieceBytes);
             long requests;
@@ -120,14 +110,14 @@ class HttpFuzzTest
                 // Everything written has been read, unless the broker stopped reading until earlier
                 // answers are out; then it takes more as publish answers arrive, so the count is read
                 // on each arrival. What is checked is a snapshot taken between two equal counts.
-                ports.barrier();
+                run.ports().barrier();
                 if (!connection.await((bytes, length, closed) -> closed || http2 || settled(bytes, length, requestsNow),
                     ANSWER_TIMEOUT))
                 {
                     fail("no answer within " + ANSWER_TIMEOUT.toMillis() + " ms to " + FuzzInputs.describe(request) + ": " +
                         requestsNow.getAsLong() + " request(s) taken; received " + FuzzInputs.describe(connection.bytes()));
                 }
-                ports.barrier();
+                run.ports().barrier();
                 requests = requestsNow.getAsLong();
                 snapshot = connection.snapshot();
                 final long requestsThen = requests;

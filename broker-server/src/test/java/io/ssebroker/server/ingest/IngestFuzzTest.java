@@ -11,7 +11,6 @@ import io.ssebroker.server.testing.BrokerExtension;
 import io.ssebroker.server.testing.FuzzInputs;
 import io.ssebroker.server.testing.FuzzRun;
 import io.ssebroker.server.testing.LocalConnection;
-import io.ssebroker.server.testing.LocalPorts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,27 +56,18 @@ class IngestFuzzTest
         FuzzInputs.hex("0000000f 01 53534542 02 0000 0000 04 66757a7a"),
     };
 
-    private static LocalPorts ports;
     private static FuzzRun run;
 
     @BeforeAll
     static void attach() throws IOException
     {
-        ports = LocalPorts.attach(broker.broker());
         run = FuzzRun.start("ingest", broker);
     }
 
     @AfterAll
     static void detach() throws IOException
     {
-        try
-        {
-            run.close();
-        }
-        finally
-        {
-            ports.close();
-        }
+        run.close();
     }
 
     @FuzzTest(maxDuration = "60s")
@@ -95,7 +85,7 @@ class IngestFuzzTest
         final long numberedBefore = counters.get(Counter.INGEST_PUBLISHES) + counters.get(Counter.INGEST_REJECTED);
         final long fatalBefore = counters.get(Counter.INGEST_PROTOCOL_ERRORS);
 
-        try (LocalConnection connection = ports.connectIngest())
+        try (LocalConnection connection = run.ports().connectIngest())
         {
             connection.write(PREFIXES[prefix], 0).write(input, start, input.length - start, pieceBytes);
             final LongSupplier numberedNow = () ->
@@ -109,7 +99,7 @@ class IngestFuzzTest
                 // Everything written has been read, unless the broker stopped reading (back pressure):
                 // then more is numbered as acknowledgements arrive or the ring drains, so the count is
                 // read on each arrival. What is checked is a snapshot taken between two equal counts.
-                ports.barrier();
+                run.ports().barrier();
                 if (!connection.await((bytes, length, closed) -> settled(bytes, length, closed, numberedNow, fatalNow),
                     ANSWER_TIMEOUT))
                 {
@@ -117,7 +107,7 @@ class IngestFuzzTest
                         ": " + numberedNow.getAsLong() + " publish frame(s) numbered, " + fatalNow.getAsLong() +
                         " connection error(s); received " + FuzzInputs.describe(connection.bytes()));
                 }
-                ports.barrier();
+                run.ports().barrier();
                 numbered = numberedNow.getAsLong();
                 fatal = fatalNow.getAsLong();
                 snapshot = connection.snapshot();

@@ -41,6 +41,7 @@ public final class FuzzRun implements AutoCloseable
     private static final long REPORT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(10);
 
     private final String target;
+    private final LocalPorts ports;
     private final ServingProbe probe;
     private final WarningLog warnings;
     private final long startNs = System.nanoTime();
@@ -48,19 +49,37 @@ public final class FuzzRun implements AutoCloseable
     private long probes;
     private long nextReportNs = startNs + REPORT_INTERVAL_NS;
 
-    private FuzzRun(final String target, final ServingProbe probe, final WarningLog warnings)
+    private FuzzRun(final String target, final LocalPorts ports, final ServingProbe probe, final WarningLog warnings)
     {
         this.target = target;
+        this.ports = ports;
         this.probe = probe;
         this.warnings = warnings;
     }
 
     /**
-     * Opens the serving probe's stream on the broker and starts recording warnings.
+     * Attaches the in-memory ports the inputs go through, opens the serving probe's stream on the broker and starts
+     * recording warnings.
      */
     public static FuzzRun start(final String target, final BrokerExtension broker) throws IOException
     {
-        return new FuzzRun(target, ServingProbe.open(broker.httpPort(), broker.ingestPort()), WarningLog.install());
+        final LocalPorts ports = LocalPorts.attach(broker.broker());
+        try
+        {
+            return new FuzzRun(target, ports, ServingProbe.open(broker.httpPort(), broker.ingestPort()),
+                WarningLog.install());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            ports.close();
+            throw ex;
+        }
+    }
+
+    /** The in-memory ports of the broker's real pipelines, one connection per input. */
+    public LocalPorts ports()
+    {
+        return ports;
     }
 
     /** One input's exchange with the broker and its checks. */
@@ -195,7 +214,14 @@ public final class FuzzRun implements AutoCloseable
         finally
         {
             warnings.close();
-            probe.close();
+            try
+            {
+                probe.close();
+            }
+            finally
+            {
+                ports.close();
+            }
         }
     }
 }
