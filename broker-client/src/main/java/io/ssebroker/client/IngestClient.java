@@ -1029,6 +1029,13 @@ public final class IngestClient implements AutoCloseable
                 violation("ERROR for frame " + seq + " which is not an unanswered frame");
                 return;
             }
+            fail(seq, code, message);
+            advanceAnswered();
+        }
+
+        /** Answers frame {@code seq} with an error: its future fails and the listener hears of it. */
+        private void fail(final long seq, final int code, final String message)
+        {
             final int slot = (int)seq & mask;
             answered[slot] = true;
             final CompletableFuture<Long> future = futures[slot];
@@ -1040,7 +1047,6 @@ public final class IngestClient implements AutoCloseable
             {
                 listener.onError(seq, code, message);
             }
-            advanceAnswered();
         }
 
         public void channelInactive(final ChannelHandlerContext ctx)
@@ -1136,19 +1142,9 @@ public final class IngestClient implements AutoCloseable
                 final long publishedSeq = IngestClient.this.publishedSeq;
                 for (long seq = answeredThroughSeq + 1; seq <= publishedSeq; seq++)
                 {
-                    final int slot = (int)seq & mask;
-                    if (!answered[slot])
+                    if (!answered[(int)seq & mask])
                     {
-                        answered[slot] = true;
-                        final CompletableFuture<Long> future = futures[slot];
-                        if (null != future)
-                        {
-                            future.completeExceptionally(new IngestException(code, seq, message));
-                        }
-                        if (null != listener)
-                        {
-                            listener.onError(seq, code, message);
-                        }
+                        fail(seq, code, message);
                     }
                 }
                 advanceAnswered();

@@ -134,7 +134,8 @@ public final class EventLog
             frame.retain(readers - 1);
         }
         final int length = frame.readableBytes();
-        append(topic, id, trimUpToId, frame, frame.readerIndex(), length, SseFrameEncoder.payloadLengthOfFrame(length));
+        append(topic, id, trimUpToId, frame, frame.readerIndex(), length, SseFrameEncoder.payloadLengthOfFrame(length),
+            0);
     }
 
     /**
@@ -142,23 +143,6 @@ public final class EventLog
      * caller hands over one reference to {@code buffer} per reader ({@link #readers()}).
      *
      * @param payloadLength length of the SSE bytes inside the frame, which start after the chunk header.
-     */
-    public void append(
-        final int topic,
-        final long id,
-        final long trimUpToId,
-        final ByteBuf buffer,
-        final int offset,
-        final int length,
-        final int payloadLength)
-    {
-        append(topic, id, trimUpToId, buffer, offset, length, payloadLength, 0);
-    }
-
-    /**
-     * As {@link #append(int, long, long, ByteBuf, int, int, int)}, with when the publish was read from its
-     * connection.
-     *
      * @param receivedNs {@link System#nanoTime()} at ingest, or 0 when not measured.
      */
     public void append(
