@@ -24,15 +24,8 @@ public final class SequencerIdleStrategy implements IdleStrategy
     private int idleCount;
 
     /**
+     * @param input  the input the thread runs, asked for work that does not arrive through the ring.
      * @param parkNs longest park; a safety net, producers unpark the sequencer as they commit.
-     */
-    public SequencerIdleStrategy(final IngestRing ingest, final long parkNs)
-    {
-        this(ingest, null, parkNs);
-    }
-
-    /**
-     * @param input the input the thread runs, asked for work that does not arrive through the ring; null for none.
      */
     public SequencerIdleStrategy(final IngestRing ingest, final LogInput input, final long parkNs)
     {
@@ -70,14 +63,7 @@ public final class SequencerIdleStrategy implements IdleStrategy
         {
             ingest.sleeping(true);
             // The volatile store above is followed by the ring read: see IngestRing's wake-up notes.
-            if (null == input)
-            {
-                if (!ingest.hasMessages())
-                {
-                    LockSupport.parkNanos(this, parkNs);
-                }
-            }
-            else if (!ingest.hasMessages() && !input.hasPendingInput())
+            if (!ingest.hasMessages() && !input.hasPendingInput())
             {
                 LockSupport.parkNanos(this, input.maxParkNs(parkNs));
             }
