@@ -3,7 +3,9 @@ package io.ssebroker.server.cluster;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
 import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamSubscription;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.MessageConsumer;
@@ -24,6 +26,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A node's link to the cluster's shared log: one NATS connection, the JetStream stream holding every topic (subject
@@ -40,6 +43,35 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterLink implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
+    /** The client's reports through our logging; a consumer's missed heartbeats are the sign of a stalled pull. */
+    private static final ErrorListener ERRORS = new ErrorListener()
+    {
+        @Override
+        public void errorOccurred(final Connection connection, final String error)
+        {
+            LOG.warn("NATS server error: {}", error);
+        }
+
+        @Override
+        public void exceptionOccurred(final Connection connection, final Exception exception)
+        {
+            LOG.warn("NATS client exception: {}", exception.toString());
+        }
+
+        @Override
+        public void slowConsumerDetected(final Connection connection, final Consumer consumer)
+        {
+            LOG.warn("NATS slow consumer detected: the client could not keep up with what the server sent");
+        }
+
+        @Override
+        public void heartbeatAlarm(
+            final Connection connection, final JetStreamSubscription subscription, final long lastStreamSequence,
+            final long lastConsumerSequence)
+        {
+            LOG.warn("stream consumer missed its heartbeats after stream sequence {}", lastStreamSequence);
+        }
+    };
     /** Pull batches that expire after 5 s, so a silently dead pull is noticed by its heartbeat within seconds. */
     private static final ConsumeOptions CONSUME_OPTIONS = ConsumeOptions.builder().expiresIn(5_000).build();
 
@@ -61,18 +93,6 @@ public final class ClusterLink implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-
-    /** Connection events find their link here (the listener is given before the link exists). */
-    private static final java.util.Map<Connection, ClusterLink> LINKS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static void dispatchConnectionEvent(final Connection connection, final ConnectionListener.Events event)
-    {
-        final ClusterLink link = LINKS.get(connection);
-        if (null != link)
-        {
-            link.onConnectionEvent(event);
-        }
-    }
 
     private ClusterLink(
         final BrokerConfig config,
@@ -96,16 +116,23 @@ public final class ClusterLink implements AutoCloseable
      */
     public static ClusterLink connect(final BrokerConfig config)
     {
+        final AtomicReference<ClusterLink> created = new AtomicReference<>();
         final Options options = new Options.Builder()
             .servers(config.natsUrl().split(","))
             .connectionName("sse-broker")
             .maxReconnects(-1)
             .reconnectWait(Duration.ofMillis(250))
             .connectionTimeout(Duration.ofSeconds(5))
-            .connectionListener(ClusterLink::dispatchConnectionEvent)
-            .errorListener(new ErrorListener()
+            // The listener is given before the link exists; events before then (the first connect) need none.
+            .connectionListener((connection, event) ->
             {
+                final ClusterLink link = created.get();
+                if (null != link)
+                {
+                    link.onConnectionEvent(event);
+                }
             })
+            .errorListener(ERRORS)
             .build();
         Connection connection = null;
         try
@@ -113,7 +140,7 @@ public final class ClusterLink implements AutoCloseable
             connection = Nats.connect(options);
             final StreamInfo stream = ensureStream(connection.jetStreamManagement(), config);
             final ClusterLink link = new ClusterLink(config, connection, stream);
-            LINKS.put(connection, link);
+            created.set(link);
             return link;
         }
         catch (final IOException | JetStreamApiException ex)
@@ -270,12 +297,6 @@ public final class ClusterLink implements AutoCloseable
         return Connection.Status.CONNECTED == connection.getStatus();
     }
 
-    /** @return the id of stream sequence 0: an event's id is this plus its sequence. */
-    public long epochBase()
-    {
-        return epochBase;
-    }
-
     /** @return the first id this node's log can hold. */
     public long epochId()
     {
@@ -322,7 +343,6 @@ public final class ClusterLink implements AutoCloseable
     {
         stopConsuming();
         restarts.shutdownNow();
-        LINKS.remove(connection);
         closeQuietly(connection);
     }
 

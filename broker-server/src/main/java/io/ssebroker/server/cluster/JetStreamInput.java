@@ -2,10 +2,10 @@ package io.ssebroker.server.cluster;
 
 import io.nats.client.JetStream;
 import io.nats.client.Message;
-import io.nats.client.PublishOptions;
 import io.nats.client.api.PublishAck;
 import io.nats.client.impl.Headers;
 import io.nats.client.impl.NatsMessage;
+import io.nats.client.support.NatsJetStreamConstants;
 import io.ssebroker.codec.SseFrameEncoder;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
@@ -67,13 +67,12 @@ public final class JetStreamInput implements LogInput
 
     /** Header carrying the SSE event name; absent for the default event. */
     public static final String EVENT_HEADER = "Sse-Event";
-    /** JetStream's deduplication header. */
-    private static final String MESSAGE_ID_HEADER = "Nats-Msg-Id";
     /** Shortest wait before a publish JetStream failed to acknowledge is sent again. */
     private static final long RESEND_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(250);
     /** Longest park while acks are awaited: their futures complete on NATS threads, which do not wake this one. */
     private static final long ACK_POLL_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final int INBOX_CAPACITY = 1 << 16;
+    private static final int NO_TOPIC = -1;
 
     private final IngestRing ingest;
     private final RingBuffer ring;
@@ -95,6 +94,8 @@ public final class JetStreamInput implements LogInput
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final ManyToOneConcurrentArrayQueue<Message> inbox = new ManyToOneConcurrentArrayQueue<>(INBOX_CAPACITY);
     private final ExpandableArrayBuffer scratch = new ExpandableArrayBuffer(4096);
+    /** Topic index per stream subject, {@link #NO_TOPIC} for one skipped: the consumer's side of {@link #subjects}. */
+    private final java.util.HashMap<String, Integer> topicsBySubject = new java.util.HashMap<>();
     /** Stream subject per topic index, built once per topic. */
     private String[] subjects = new String[64];
 
@@ -115,11 +116,13 @@ public final class JetStreamInput implements LogInput
     private final AtomicCounter resendsCounter;
     private final AtomicCounter unavailableCounter;
     private final AtomicCounter consumedCounter;
+    private final AtomicCounter skippedCounter;
     private long published;
     private long duplicateAcks;
     private long resends;
     private long unavailable;
     private long consumed;
+    private long skipped;
 
     /**
      * @param epochBase     an event's id is {@code epochBase} plus its stream sequence.
@@ -166,6 +169,7 @@ public final class JetStreamInput implements LogInput
         this.resendsCounter = metrics.counter("cluster_publishes_resent", Kind.COUNTER);
         this.unavailableCounter = metrics.counter("cluster_publishes_unavailable", Kind.COUNTER);
         this.consumedCounter = metrics.counter("cluster_events_consumed", Kind.COUNTER);
+        this.skippedCounter = metrics.counter("cluster_events_skipped", Kind.COUNTER);
         metrics.gauge("cluster_publishes_pending", () -> pendingCount);
         metrics.gauge("cluster_consumer_behind_events", () -> Math.max(0, this.knownSequence - appliedSequence));
     }
@@ -216,20 +220,14 @@ public final class JetStreamInput implements LogInput
 
     private void apply(final Message message)
     {
+        // In stream order, each sequence once: onConsumed drops repeats before the inbox.
         final long sequence = message.metaData().streamSequence();
-        if (sequence <= lastAppliedSequence)
-        {
-            return; // a redelivery after the consumer was recreated: already in the log
-        }
         lastAppliedSequence = sequence;
         consumed++;
-        final String subject = message.getSubject();
-        final Topic topic = subject.startsWith(subjectPrefix) ?
-            topics.lookupOrCreate(subject.substring(subjectPrefix.length())) : null;
-        if (null == topic)
+        final int topic = topicOf(message.getSubject());
+        if (NO_TOPIC == topic)
         {
-            // Over max-topics here (other nodes may allow more), or not a subject of ours: skipped, and said so.
-            LOG.warn("stream sequence {} on subject {} skipped: no topic for it on this node", sequence, subject);
+            skipped++;
             return;
         }
         final Headers headers = message.getHeaders();
@@ -248,12 +246,36 @@ public final class JetStreamInput implements LogInput
         }
         final int firstBreak = SseFrameEncoder.indexOfLineBreak(buffer, eventLength, dataLength);
         final long id = epochBase + sequence;
-        writer.append(topic.index(), id, buffer, 0, eventLength, eventLength, dataLength,
+        writer.append(topic, id, buffer, 0, eventLength, eventLength, dataLength,
             SseFrameEncoder.dataFieldsLength(buffer, eventLength, dataLength, firstBreak), firstBreak, System.nanoTime());
         if (null != headers)
         {
-            learnPublisher(headers.getFirst(MESSAGE_ID_HEADER), id);
+            learnPublisher(headers.getFirst(NatsJetStreamConstants.MSG_ID_HDR), id);
         }
+    }
+
+    /**
+     * @return the topic index a subject stands for, or {@link #NO_TOPIC}: over max-topics here (other nodes may allow
+     *         more), or not a subject of this stream. One map lookup per event once a subject has been seen, and one
+     *         warning per subject skipped.
+     */
+    private int topicOf(final String subject)
+    {
+        final Integer known = topicsBySubject.get(subject);
+        if (null != known)
+        {
+            return known;
+        }
+        final Topic topic = subject.startsWith(subjectPrefix) ?
+            topics.lookupOrCreate(subject.substring(subjectPrefix.length())) : null;
+        if (null == topic)
+        {
+            LOG.warn("stream subject {} skipped: no topic for it on this node (max-topics, or not {}*); counted in " +
+                "sse_cluster_events_skipped_total", subject, subjectPrefix);
+        }
+        final int index = null == topic ? NO_TOPIC : topic.index();
+        topicsBySubject.put(subject, index);
+        return index;
     }
 
     /**
@@ -291,6 +313,7 @@ public final class JetStreamInput implements LogInput
     private int answerAcks(final long nowNs)
     {
         int answered = 0;
+        long nowMs = 0; // read once, when the first publisher-numbered ack needs it
         Pending head;
         while (null != (head = pending.peekFirst()) && head.future.isDone())
         {
@@ -330,7 +353,8 @@ public final class JetStreamInput implements LogInput
             final long id = epochBase + sequence;
             if (null != head.publisher && head.publisherSequence > head.publisher.highestSequence())
             {
-                head.publisher.taken(head.publisherSequence, id, dedup.nowMs());
+                nowMs = 0 == nowMs ? dedup.nowMs() : nowMs;
+                head.publisher.taken(head.publisherSequence, id, nowMs);
             }
             SequencerAccess.assign(sessions, touched, head.sessionId, head.sessionSequence, id);
             answered++;
@@ -371,6 +395,8 @@ public final class JetStreamInput implements LogInput
             messageId = "n:" + nodeName + ":" + (++localMessageIds);
         }
         final Headers headers = new Headers();
+        headers.put(NatsJetStreamConstants.MSG_ID_HDR, messageId);
+        headers.put(NatsJetStreamConstants.EXPECTED_STREAM_HDR, streamName);
         if (eventLength > 0)
         {
             headers.put(EVENT_HEADER, buffer.getStringWithoutLengthUtf8(eventIndex, eventLength));
@@ -382,8 +408,7 @@ public final class JetStreamInput implements LogInput
             sessionSequence,
             publisher,
             publisherSequence,
-            NatsMessage.builder().subject(subject).headers(headers).data(data).build(),
-            PublishOptions.builder().messageId(messageId).expectedStream(streamName).build());
+            NatsMessage.builder().subject(subject).headers(headers).data(data).build());
         entry.firstSentNs = System.nanoTime();
         entry.send(jetStream, entry.firstSentNs);
         pending.addLast(entry);
@@ -412,6 +437,7 @@ public final class JetStreamInput implements LogInput
         resendsCounter.setOrdered(resends);
         unavailableCounter.setOrdered(unavailable);
         consumedCounter.setOrdered(consumed);
+        skippedCounter.setOrdered(skipped);
     }
 
     /**
@@ -485,12 +511,6 @@ public final class JetStreamInput implements LogInput
         return appliedSequence;
     }
 
-    /** @return publishes sent to JetStream and not yet answered. Input thread. */
-    int pendingPublishes()
-    {
-        return pending.size();
-    }
-
     @Override
     public void drain()
     {
@@ -522,7 +542,6 @@ public final class JetStreamInput implements LogInput
         final Deduplication.PublisherRecord publisher;
         final long publisherSequence;
         final NatsMessage message;
-        final PublishOptions options;
         CompletableFuture<PublishAck> future;
         long firstSentNs;
         long lastSentNs;
@@ -532,15 +551,13 @@ public final class JetStreamInput implements LogInput
             final long sessionSequence,
             final Deduplication.PublisherRecord publisher,
             final long publisherSequence,
-            final NatsMessage message,
-            final PublishOptions options)
+            final NatsMessage message)
         {
             this.sessionId = sessionId;
             this.sessionSequence = sessionSequence;
             this.publisher = publisher;
             this.publisherSequence = publisherSequence;
             this.message = message;
-            this.options = options;
         }
 
         void send(final JetStream jetStream, final long nowNs)
@@ -548,7 +565,7 @@ public final class JetStreamInput implements LogInput
             lastSentNs = nowNs;
             try
             {
-                future = jetStream.publishAsync(message, options);
+                future = jetStream.publishAsync(message);
             }
             catch (final RuntimeException ex)
             {
