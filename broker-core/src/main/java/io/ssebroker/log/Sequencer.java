@@ -245,8 +245,8 @@ public final class Sequencer implements LogInput
     }
 
     /**
-     * Gives back the slab references no event took (see {@link FrameSlabs}); frames already in the
-     * log stay valid until the event loops release them. Call once, after the last {@link #doWork()}.
+     * Closes the log writer this sequencer feeds ({@link LogWriter#close()}). Call once, after the last
+     * {@link #doWork()}.
      */
     @Override
     public void close()
