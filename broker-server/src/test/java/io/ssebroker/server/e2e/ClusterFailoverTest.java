@@ -49,7 +49,9 @@ class ClusterFailoverTest
             {
                 final List<SseEvent> received = new ArrayList<>();
                 final CountDownLatch subscribed = new CountDownLatch(1);
-                final Thread subscriber = new Thread(() -> subscribe(http, received, subscribed), "failover-subscriber");
+                final List<String> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+                final Thread subscriber = new Thread(() -> subscribe(http, received, subscribed, streams),
+                    "failover-subscriber");
                 subscriber.setDaemon(true);
                 subscriber.start();
                 assertTrue(subscribed.await(30, TimeUnit.SECONDS), "the subscriber's first stream opened");
@@ -89,7 +91,9 @@ class ClusterFailoverTest
                     {
                         events = new ArrayList<>(received);
                     }
-                    assertEquals(EVENTS, events.size(), "events delivered");
+                    assertEquals(EVENTS, events.size(), "events delivered; the subscriber's streams: " + streams +
+                        (events.isEmpty() ? "" : ", last event " + events.get(events.size() - 1)) +
+                        ", last acknowledged id " + ids.get(EVENTS - 1));
                     for (int i = 0; i < EVENTS; i++)
                     {
                         final SseEvent event = events.get(i);
@@ -109,7 +113,8 @@ class ClusterFailoverTest
     }
 
     /** Follows the topic, moving to the other node with the last id seen whenever a stream ends. */
-    private static void subscribe(final int[] httpPorts, final List<SseEvent> received, final CountDownLatch subscribed)
+    private static void subscribe(
+        final int[] httpPorts, final List<SseEvent> received, final CountDownLatch subscribed, final List<String> streams)
     {
         String lastId = null;
         int node = 0;
@@ -133,6 +138,7 @@ class ClusterFailoverTest
             }
             catch (final Exception | AssertionError ended)
             {
+                streams.add("node " + node + " after " + lastId + " at " + size(received) + ": " + ended);
                 node = 1 - node;
             }
         }
