@@ -699,10 +699,25 @@ public final class LoopFanOut
      */
     public void closeAll(final EvictionReason reason)
     {
-        for (int i = allCount - 1; i >= 0; i--)
+        closeDownTo(0, reason);
+    }
+
+    /**
+     * Ends streams, the latest registered first, until at most {@code remaining} are left (a paced drain).
+     *
+     * @return how many were ended.
+     */
+    public int closeDownTo(final int remaining, final EvictionReason reason)
+    {
+        final int keep = Math.max(0, remaining);
+        int ended = 0;
+        while (allCount > keep)
         {
-            evict(all[i], reason);
+            evict(all[allCount - 1], reason);
+            ended++;
         }
+        flushConnections();
+        return ended;
     }
 
     /**

@@ -79,7 +79,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <h2>Shutdown</h2>
  * {@link #close()} stops accepting, stops reading publishers, lets the sequencer take everything
  * already in the ring, acknowledges it, ends every stream with the terminating chunk so clients
- * reconnect elsewhere, and releases all buffers, within {@code shutdown.timeoutMs}.
+ * reconnect elsewhere, and releases all buffers, within {@code shutdown.timeoutMs}. With
+ * {@code drainMs} above 0 it first ends the streams a few at a time over that long (new streams
+ * refused, publishers still served), so their reconnects reach the other nodes spread out.
  * <p>
  * <b>Threading:</b> {@link #start} and {@link #close} from any one thread; accessors from any thread.
  */
@@ -542,7 +544,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         {
             return;
         }
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
+        long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
         try
         {
             jwtKeys.close();
@@ -553,6 +555,15 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             closeServer(httpServer);
             closeServer(tlsServer);
             closeServer(ingestServer);
+
+            if (config.drainMs() > 0)
+            {
+                // No new streams (HTTP/2 connections get GOAWAY, idle HTTP/1.1 ones close); the open ones go on
+                // being served, and publishers too, while they are ended a few at a time.
+                httpChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
+                drainStreams(TimeUnit.MILLISECONDS.toNanos(config.drainMs()));
+                deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownTimeoutMs());
+            }
 
             // Stop taking new publishes; connections answer what they have already handed over.
             ingestChannels.forEach(ch -> ch.pipeline().fireUserEventTriggered(BrokerEvent.STOP_READING));
@@ -584,6 +595,42 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             final Future<?> acceptors = acceptGroup.shutdownGracefully(0, remainingMs, TimeUnit.MILLISECONDS);
             workers.awaitUninterruptibly(remainingMs + 1000);
             acceptors.awaitUninterruptibly(remainingMs + 1000);
+        }
+    }
+
+    /**
+     * Ends each loop's streams in even steps over {@code drainNs}: at every tick a loop keeps the share of the streams
+     * it had at the start that the time left allows (streams opened meanwhile count against it too).
+     */
+    private void drainStreams(final long drainNs)
+    {
+        final Map<LoopFanOut, Integer> atStart = new java.util.concurrent.ConcurrentHashMap<>();
+        runOnEveryLoop(fanOut -> atStart.put(fanOut, fanOut.subscriberCount()),
+            System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        final int streams = atStart.values().stream().mapToInt(Integer::intValue).sum();
+        LOG.info("draining {} streams over {} ms", streams, TimeUnit.NANOSECONDS.toMillis(drainNs));
+        final long tickNs = Math.max(TimeUnit.MILLISECONDS.toNanos(10), drainNs / 1000);
+        final long startNs = System.nanoTime();
+        while (true)
+        {
+            final long elapsedNs = System.nanoTime() - startNs;
+            final double share = Math.max(0.0, 1.0 - (double)elapsedNs / drainNs);
+            runOnEveryLoop(fanOut -> fanOut.closeDownTo(
+                    (int)Math.ceil(atStart.getOrDefault(fanOut, 0) * share), EvictionReason.SHUTDOWN),
+                System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            if (elapsedNs >= drainNs)
+            {
+                return;
+            }
+            try
+            {
+                TimeUnit.NANOSECONDS.sleep(Math.min(tickNs, drainNs - elapsedNs));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

@@ -44,6 +44,7 @@ public final class BrokerConfig
     long handshakeTimeoutMs = 10_000;
     long frameTimeoutMs = 30_000;
     long shutdownTimeoutMs = 10_000;
+    long drainMs;
     String ingestToken;
     int sequencerBatch = 4096;
     int fanOutBatch = 8192;
@@ -262,6 +263,16 @@ public final class BrokerConfig
     }
 
     /**
+     * How long shutdown spends ending the streams a few at a time, before the rest of it; 0 (the default) ends them
+     * all at once. Spread out, the reconnects arrive at the other nodes at a rate they absorb.
+     */
+    public BrokerConfig drainMs(final long drainMs)
+    {
+        this.drainMs = drainMs;
+        return this;
+    }
+
+    /**
      * The TLS port (HTTP/1.1 and h2 by ALPN), or -1 for none (the default); 0 picks a free port.
      */
     public BrokerConfig tlsPort(final int port)
@@ -436,6 +447,11 @@ public final class BrokerConfig
     public long shutdownTimeoutMs()
     {
         return shutdownTimeoutMs;
+    }
+
+    public long drainMs()
+    {
+        return drainMs;
     }
 
     public List<String> corsOrigins()

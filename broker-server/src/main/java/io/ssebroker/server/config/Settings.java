@@ -132,6 +132,8 @@ public final class Settings
             BrokerConfig::natsWarmEvents, BrokerConfig::natsWarmEvents),
         number("shutdown-timeout-ms", "Graceful shutdown deadline", 0, HOUR_MS,
             BrokerConfig::shutdownTimeoutMs, BrokerConfig::shutdownTimeoutMs),
+        number("drain-ms", "At shutdown, end the streams gradually over this long (0 = all at once)", 0, HOUR_MS,
+            BrokerConfig::drainMs, BrokerConfig::drainMs),
         choice("log-format", "Log lines as text, or as one JSON object per line", List.of("text", "json"),
             BrokerConfig::logFormat, BrokerConfig::logFormat),
         choice("log-level", "Least severe level logged", List.of("error", "warn", "info", "debug", "trace"),

@@ -145,6 +145,12 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         if (BrokerEvent.STOP_READING == evt)
         {
             stopped = true;
+            if (!streaming && null == request && answers.isEmpty() && inbound.isEmpty())
+            {
+                // Idle keep-alive: nothing owed, and a request sent now would wait unread until the end.
+                ctx.close();
+                return;
+            }
             updateAutoRead();
         }
         else if (BrokerEvent.SHUTDOWN == evt)
