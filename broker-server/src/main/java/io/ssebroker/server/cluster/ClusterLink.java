@@ -74,6 +74,10 @@ public final class ClusterLink implements AutoCloseable
     };
     /** Pull batches that expire after 5 s, so a silently dead pull is noticed by its heartbeat within seconds. */
     private static final ConsumeOptions CONSUME_OPTIONS = ConsumeOptions.builder().expiresIn(5_000).build();
+    /** How often the consumer's progress is checked against the stream. */
+    private static final long PROGRESS_CHECK_MS = 1_000;
+    /** Checks in a row with the stream ahead and nothing applied before the consumer is started again. */
+    private static final int STALLED_CHECKS = 2;
 
     private final BrokerConfig config;
     private final Connection connection;
@@ -85,14 +89,17 @@ public final class ClusterLink implements AutoCloseable
     private volatile JetStreamInput input;
     private volatile MessageConsumer consumer;
     private volatile boolean stopped;
-    /** Restarts the consumer off the NATS threads, one at a time. */
-    private final java.util.concurrent.ExecutorService restarts = java.util.concurrent.Executors.newSingleThreadExecutor(
-        runnable ->
+    /** Restarts the consumer off the NATS threads, one at a time, and runs the progress check. */
+    private final java.util.concurrent.ScheduledExecutorService restarts =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable ->
         {
             final Thread thread = new Thread(runnable, "cluster-consumer-restart");
             thread.setDaemon(true);
             return thread;
         });
+    /** Progress check state (on the restart thread): the applied sequence at the last check, and checks since. */
+    private long appliedAtLastCheck = -1;
+    private int checksWithoutProgress;
 
     private ClusterLink(
         final BrokerConfig config,
@@ -240,6 +247,50 @@ public final class ClusterLink implements AutoCloseable
     public void startConsuming()
     {
         consumeFrom(startSequence);
+        restarts.scheduleWithFixedDelay(this::checkProgress, PROGRESS_CHECK_MS, PROGRESS_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts the consumer again when it has stopped delivering although the stream holds more. A node that was frozen
+     * (a long pause, a stopped process) comes back with its pull expired at the server, and the client library notices
+     * only by missed heartbeats, many seconds later; a node that is merely idle, or whose log writer is behind (the
+     * inbox not empty), is left alone. Asks the stream only when nothing was applied since the last check.
+     */
+    private void checkProgress()
+    {
+        final JetStreamInput target = input;
+        if (stopped || null == target || !connected())
+        {
+            return;
+        }
+        final long applied = target.appliedSequence();
+        if (applied != appliedAtLastCheck || !target.inboxEmpty())
+        {
+            appliedAtLastCheck = applied;
+            checksWithoutProgress = 0;
+            return;
+        }
+        try
+        {
+            final io.nats.client.api.StreamState state =
+                connection.jetStreamManagement().getStreamInfo(streamName).getStreamState();
+            final long last = state.getLastSequence();
+            if (last <= applied || 0 == state.getMsgCount())
+            {
+                checksWithoutProgress = 0;
+            }
+            else if (++checksWithoutProgress >= STALLED_CHECKS)
+            {
+                checksWithoutProgress = 0;
+                LOG.warn("stream consumer stalled at sequence {} with the stream at {}: consuming again from there",
+                    applied, last);
+                restartConsumer();
+            }
+        }
+        catch (final IOException | JetStreamApiException ex)
+        {
+            LOG.debug("progress check: stream info", ex);
+        }
     }
 
     private synchronized void consumeFrom(final long sequence)
@@ -277,8 +328,8 @@ public final class ClusterLink implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            // Connection gone again: the next RECONNECTED tries again.
-            LOG.warn("could not consume the stream again after a reconnect: {}", ex.getMessage());
+            // Connection gone again: the next RECONNECTED, or the progress check, tries again.
+            LOG.warn("could not consume the stream again: {}", ex.getMessage());
         }
     }
 

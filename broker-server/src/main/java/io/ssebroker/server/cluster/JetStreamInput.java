@@ -505,6 +505,12 @@ public final class JetStreamInput implements LogInput
         return lastEnqueuedSequence + 1;
     }
 
+    /** @return true when every consumed message has gone to the log writer. Any thread. */
+    boolean inboxEmpty()
+    {
+        return inbox.isEmpty();
+    }
+
     /** @return the last stream sequence applied to this node's log. Any thread. */
     public long appliedSequence()
     {

@@ -4,14 +4,13 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.client.ReliablePublisher;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.NatsServer;
-import io.ssebroker.server.testing.RawHttp;
+import io.ssebroker.server.testing.NodeProcess;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code kill -9} of one of two cluster nodes, each its own process on one nats-server, while a publisher and a
@@ -40,79 +38,69 @@ class ClusterFailoverTest
     @Test
     void shouldDeliverEveryAcknowledgedEventOnceAfterANodeIsKilled() throws Exception
     {
-        try (NatsServer nats = NatsServer.start())
+        try (NatsServer nats = NatsServer.start();
+            NodeProcess first = NodeProcess.start(nats.url(), "cluster-failover-node-a");
+            NodeProcess second = NodeProcess.start(nats.url(), "cluster-failover-node-b"))
         {
-            final int[] http = {freePort(), freePort()};
-            final int[] ingest = {freePort(), freePort()};
-            final Process first = startNode(nats.url(), http[0], ingest[0], "a");
-            final Process second = startNode(nats.url(), http[1], ingest[1], "b");
-            try
+            final int[] http = {first.httpPort(), second.httpPort()};
+            final int[] ingest = {first.ingestPort(), second.ingestPort()};
+            final List<SseEvent> received = new ArrayList<>();
+            final CountDownLatch subscribed = new CountDownLatch(1);
+            final List<String> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+            final Thread subscriber = new Thread(() -> subscribe(http, received, subscribed, streams),
+                "failover-subscriber");
+            subscriber.setDaemon(true);
+            subscriber.start();
+            assertTrue(subscribed.await(30, TimeUnit.SECONDS), "the subscriber's first stream opened");
+
+            final List<CompletableFuture<Long>> acks = new ArrayList<>();
+            try (ReliablePublisher publisher = ReliablePublisher.connect(
+                new IngestClient.Context().publisherId("failover-test").publishTimeoutMs(60_000),
+                List.of(new InetSocketAddress("127.0.0.1", ingest[0]), new InetSocketAddress("127.0.0.1", ingest[1]))))
             {
-                final List<SseEvent> received = new ArrayList<>();
-                final CountDownLatch subscribed = new CountDownLatch(1);
-                final List<String> streams = java.util.Collections.synchronizedList(new ArrayList<>());
-                final Thread subscriber = new Thread(() -> subscribe(http, received, subscribed, streams),
-                    "failover-subscriber");
-                subscriber.setDaemon(true);
-                subscriber.start();
-                assertTrue(subscribed.await(30, TimeUnit.SECONDS), "the subscriber's first stream opened");
-
-                final List<CompletableFuture<Long>> acks = new ArrayList<>();
-                try (ReliablePublisher publisher = ReliablePublisher.connect(
-                    new IngestClient.Context().publisherId("failover-test").publishTimeoutMs(60_000),
-                    List.of(new InetSocketAddress("127.0.0.1", ingest[0]), new InetSocketAddress("127.0.0.1", ingest[1]))))
+                for (int i = 0; i < EVENTS; i++)
                 {
-                    for (int i = 0; i < EVENTS; i++)
+                    if (KILL_AT == i)
                     {
-                        if (KILL_AT == i)
-                        {
-                            // Kill once the subscriber holds an id to resume from: a client that received nothing
-                            // has no Last-Event-ID and rightly starts at the live edge, which is not the case tested.
-                            Await.until("the subscriber received events from the first node",
-                                () -> size(received) >= KILL_AT / 2, java.time.Duration.ofSeconds(30));
-                            first.destroyForcibly(); // SIGKILL: no shutdown path runs
-                            first.waitFor(10, TimeUnit.SECONDS);
-                        }
-                        acks.add(publisher.publish(TOPIC, "", ("f" + i).getBytes(StandardCharsets.UTF_8)));
-                        if (0 == i % 20)
-                        {
-                            Thread.sleep(1);
-                        }
+                        // Kill once the subscriber holds an id to resume from: a client that received nothing
+                        // has no Last-Event-ID and rightly starts at the live edge, which is not the case tested.
+                        Await.until("the subscriber received events from the first node",
+                            () -> size(received) >= KILL_AT / 2, java.time.Duration.ofSeconds(30));
+                        first.kill();
                     }
-                    final List<Long> ids = new ArrayList<>();
-                    for (final CompletableFuture<Long> ack : acks)
+                    acks.add(publisher.publish(TOPIC, "", ("f" + i).getBytes(StandardCharsets.UTF_8)));
+                    if (0 == i % 20)
                     {
-                        ids.add(ack.get(60, TimeUnit.SECONDS));
-                    }
-                    assertTrue(publisher.reconnects() >= 1, "the publisher failed over");
-
-                    final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while (size(received) < EVENTS && System.nanoTime() - deadlineNs < 0)
-                    {
-                        Thread.sleep(20);
-                    }
-                    final List<SseEvent> events;
-                    synchronized (received)
-                    {
-                        events = new ArrayList<>(received);
-                    }
-                    assertEquals(EVENTS, events.size(), "events delivered; the subscriber's streams: " + streams +
-                        (events.isEmpty() ? "" : ", last event " + events.get(events.size() - 1)) +
-                        ", last acknowledged id " + ids.get(EVENTS - 1));
-                    for (int i = 0; i < EVENTS; i++)
-                    {
-                        final SseEvent event = events.get(i);
-                        assertNull(event.event(), "no reset expected, got " + event);
-                        assertEquals("f" + i, event.data(), "publish order, no gap, no duplicate");
-                        assertEquals((long)ids.get(i), event.idAsLong(), "the acknowledged id");
+                        Thread.sleep(1);
                     }
                 }
-            }
-            finally
-            {
-                first.destroyForcibly();
-                second.destroyForcibly();
-                second.waitFor(10, TimeUnit.SECONDS);
+                final List<Long> ids = new ArrayList<>();
+                for (final CompletableFuture<Long> ack : acks)
+                {
+                    ids.add(ack.get(60, TimeUnit.SECONDS));
+                }
+                assertTrue(publisher.reconnects() >= 1, "the publisher failed over");
+
+                final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (size(received) < EVENTS && System.nanoTime() - deadlineNs < 0)
+                {
+                    Thread.sleep(20);
+                }
+                final List<SseEvent> events;
+                synchronized (received)
+                {
+                    events = new ArrayList<>(received);
+                }
+                assertEquals(EVENTS, events.size(), "events delivered; the subscriber's streams: " + streams +
+                    (events.isEmpty() ? "" : ", last event " + events.get(events.size() - 1)) +
+                    ", last acknowledged id " + ids.get(EVENTS - 1));
+                for (int i = 0; i < EVENTS; i++)
+                {
+                    final SseEvent event = events.get(i);
+                    assertNull(event.event(), "no reset expected, got " + event);
+                    assertEquals("f" + i, event.data(), "publish order, no gap, no duplicate");
+                    assertEquals((long)ids.get(i), event.idAsLong(), "the acknowledged id");
+                }
             }
         }
     }
@@ -154,50 +142,6 @@ class ClusterFailoverTest
         synchronized (received)
         {
             return received.size();
-        }
-    }
-
-    private static Process startNode(
-        final String natsUrl, final int httpPort, final int ingestPort, final String name) throws Exception
-    {
-        final String java = ProcessHandle.current().info().command().orElse("java");
-        final Process process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-            "io.ssebroker.server.ServeCommand", "--host", "127.0.0.1", "--nats-url", natsUrl,
-            "--http-port", Integer.toString(httpPort), "--ingest-port", Integer.toString(ingestPort))
-            .redirectErrorStream(true)
-            // Kept for a failure's diagnosis: target/cluster-failover-node-<name>.log
-            .redirectOutput(new java.io.File("target", "cluster-failover-node-" + name + ".log"))
-            .start();
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() - deadlineNs < 0)
-        {
-            if (!process.isAlive())
-            {
-                fail("node process exited with " + process.exitValue());
-            }
-            try
-            {
-                if (200 == RawHttp.get(httpPort, "/ready").status())
-                {
-                    return process;
-                }
-            }
-            catch (final java.io.IOException notYet)
-            {
-                // not listening yet
-            }
-            Thread.sleep(50);
-        }
-        process.destroyForcibly();
-        fail("node did not become ready within 30 s");
-        return process;
-    }
-
-    private static int freePort() throws java.io.IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0))
-        {
-            return socket.getLocalPort();
         }
     }
 }
