@@ -30,6 +30,9 @@ public final class FanOutStats
     private final AtomicCounter stalls;
     private final AtomicCounter conflations;
     private final AtomicCounter resets;
+    private final AtomicCounter deepReplays;
+    private final AtomicCounter deepReplayFailures;
+    private final AtomicCounter deepReplayEvents;
     private final AtomicCounter heartbeats;
     private final AtomicCounter subscribers;
     private final AtomicCounter[] evictions = new AtomicCounter[EvictionReason.values().length];
@@ -46,6 +49,9 @@ public final class FanOutStats
         stalls = registry.counter("subscriber_stalls", Kind.COUNTER, "loop", index);
         conflations = registry.counter("subscriber_conflations", Kind.COUNTER, "loop", index);
         resets = registry.counter("subscriber_resets_sent", Kind.COUNTER, "loop", index);
+        deepReplays = registry.counter("deep_replays", Kind.COUNTER, "loop", index);
+        deepReplayFailures = registry.counter("deep_replay_failures", Kind.COUNTER, "loop", index);
+        deepReplayEvents = registry.counter("deep_replay_events", Kind.COUNTER, "loop", index);
         heartbeats = registry.counter("heartbeats_sent", Kind.COUNTER, "loop", index);
         subscribers = registry.counter("subscribers", Kind.GAUGE, "loop", index);
         for (final EvictionReason reason : EvictionReason.values())
@@ -81,6 +87,21 @@ public final class FanOutStats
     void resetSent()
     {
         resets.incrementOrdered();
+    }
+
+    void deepReplayStarted()
+    {
+        deepReplays.incrementOrdered();
+    }
+
+    void deepReplayFailed()
+    {
+        deepReplayFailures.incrementOrdered();
+    }
+
+    void deepReplayed(final int events)
+    {
+        deepReplayEvents.getAndAddOrdered(events);
     }
 
     void heartbeatSent()

@@ -46,6 +46,9 @@ import java.util.function.LongSupplier;
 public final class LoopFanOut
 {
     private static final int WRITTEN_LAPPED = -1;
+    private static final String HISTORY_TRUNCATED = "history-truncated";
+    /** Events per topic a deep replay reads back at a time. */
+    private static final int DEEP_CHUNK_EVENTS = 1000;
 
     private final EventLog log;
     private final int reader;
@@ -57,6 +60,11 @@ public final class LoopFanOut
     private long historyFloorId = Long.MIN_VALUE;
     /** The furthest id known to exist, ahead of this log in a cluster; null: the log's head. */
     private LongSupplier knownHeadId;
+    /** Where resumes from below the histories are read back from; null: they get {@code history-truncated}. */
+    private DeepHistory deepHistory;
+    /** Cursors being served from the deep history, not yet registered. */
+    private SubscriberCursor[] replaying = new SubscriberCursor[8];
+    private int replayingCount;
     private final int maxBatch;
     /** Ingest times of the APPENDs of the current drain (at most a batch), recorded after the write. */
     private final long[] pendingReceivedNs;
@@ -157,14 +165,24 @@ public final class LoopFanOut
         this.knownHeadId = knownHeadId;
     }
 
+    /**
+     * Serves resumes from below this loop's histories from a shared stream instead of answering
+     * {@code history-truncated}. Call before the first subscribe.
+     */
+    public void deepHistory(final DeepHistory deepHistory)
+    {
+        this.deepHistory = deepHistory;
+    }
+
     public FanOutStats stats()
     {
         return stats;
     }
 
+    /** @return streams on this loop, those being served from the deep history included. */
     public int subscriberCount()
     {
-        return allCount;
+        return allCount + replayingCount;
     }
 
     /**
@@ -523,7 +541,7 @@ public final class LoopFanOut
             }
             else if (requested < historyFloorId)
             {
-                resetReason = "history-truncated";
+                resetReason = HISTORY_TRUNCATED;
                 lastSentId = requested;
             }
             else
@@ -533,7 +551,7 @@ public final class LoopFanOut
                 {
                     if (histories[topic].evictedUpToId() > requested)
                     {
-                        resetReason = "history-truncated";
+                        resetReason = HISTORY_TRUNCATED;
                         break;
                     }
                 }
@@ -542,24 +560,32 @@ public final class LoopFanOut
 
         final SubscriberCursor cursor = new SubscriberCursor(topicIndexes, sink, lastSentId, nowNs);
         sink.writeControl(preamble.duplicate());
+        if (HISTORY_TRUNCATED.equals(resetReason) && null != deepHistory)
+        {
+            // Older than this loop holds: read it back from the shared stream first, then attach.
+            startDeepReplay(cursor, lastEventId, nowNs);
+            return cursor;
+        }
+        attach(cursor, lastEventId, resetReason, nowNs);
+        return cursor;
+    }
+
+    /**
+     * Positions the cursor after its last sent id, sends the reset notice if there is one, registers it and writes
+     * what its topics' histories hold after that id.
+     */
+    private void attach(
+        final SubscriberCursor cursor, final String lastEventId, final String resetReason, final long nowNs)
+    {
+        final int[] topicIndexes = cursor.topics;
+        final SubscriberSink sink = cursor.sink;
         for (int i = 0; i < topicIndexes.length; i++)
         {
-            cursor.positions[i] = histories[topicIndexes[i]].positionAfter(lastSentId);
+            cursor.positions[i] = histories[topicIndexes[i]].positionAfter(cursor.lastSentId);
         }
         if (null != resetReason)
         {
-            long oldest = Long.MAX_VALUE;
-            for (final int topic : topicIndexes)
-            {
-                final long id = histories[topic].oldestId();
-                if (id >= 0)
-                {
-                    oldest = Math.min(oldest, id);
-                }
-            }
-            sink.writeControl(SseControlFrames.reset(
-                alloc, resetReason, lastEventId, Long.MAX_VALUE == oldest ? -1 : oldest, headId));
-            stats.resetSent();
+            writeReset(cursor, resetReason, lastEventId, oldestRetainedId(topicIndexes));
         }
         register(cursor);
         final int written = write(cursor, nowNs);
@@ -578,7 +604,193 @@ public final class LoopFanOut
             // Published while the marks were being set: the sequencer may not have seen this loop's mark.
             wake();
         }
-        return cursor;
+    }
+
+    private long oldestRetainedId(final int[] topicIndexes)
+    {
+        long oldest = Long.MAX_VALUE;
+        for (final int topic : topicIndexes)
+        {
+            final long id = histories[topic].oldestId();
+            if (id >= 0)
+            {
+                oldest = Math.min(oldest, id);
+            }
+        }
+        return Long.MAX_VALUE == oldest ? -1 : oldest;
+    }
+
+    private void writeReset(
+        final SubscriberCursor cursor, final String reason, final String lastEventId, final long oldestId)
+    {
+        cursor.sink.writeControl(SseControlFrames.reset(alloc, reason, lastEventId, oldestId, log.headId()));
+        stats.resetSent();
+    }
+
+    /**
+     * @return true when this loop's histories hold every event of the cursor's topics after its last sent id.
+     */
+    private boolean historiesReach(final SubscriberCursor cursor)
+    {
+        if (cursor.lastSentId < historyFloorId)
+        {
+            return false;
+        }
+        for (final int topic : cursor.topics)
+        {
+            if (histories[topic].evictedUpToId() > cursor.lastSentId)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void startDeepReplay(final SubscriberCursor cursor, final String lastEventId, final long nowNs)
+    {
+        final int[] topicIndexes = cursor.topics;
+        final String[] names = new String[topicIndexes.length];
+        for (int i = 0; i < topicIndexes.length; i++)
+        {
+            names[i] = topics.byIndex(topicIndexes[i]).name();
+        }
+        cursor.deepReplay = new DeepReplay(names, lastEventId);
+        cursor.lastWriteNs = nowNs;
+        if (replayingCount == replaying.length)
+        {
+            replaying = Arrays.copyOf(replaying, replayingCount * 2);
+        }
+        replaying[replayingCount++] = cursor;
+        stats.deepReplayStarted();
+        endBatch(cursor.sink);
+        flushConnections();
+        loadDeep(cursor);
+    }
+
+    private void loadDeep(final SubscriberCursor cursor)
+    {
+        cursor.deepReplay.loading = true;
+        deepHistory.load(cursor.deepReplay.topicNames, cursor.lastSentId, DEEP_CHUNK_EVENTS, chunk ->
+        {
+            try
+            {
+                executor.execute(() -> onDeepChunk(cursor, chunk));
+            }
+            catch (final RuntimeException loopGone)
+            {
+                chunk.release(); // the loop is shutting down
+            }
+        });
+    }
+
+    /**
+     * Writes a chunk read back from the deep history, up to this loop's head (later events come from the histories),
+     * then loads the next one, waits for the sink to drain, or attaches the cursor once the histories reach back to
+     * where it is.
+     */
+    private void onDeepChunk(final SubscriberCursor cursor, final ReplayChunk chunk)
+    {
+        final DeepReplay replay = cursor.deepReplay;
+        try
+        {
+            if (cursor.closed || null == replay)
+            {
+                return;
+            }
+            replay.loading = false;
+            final long nowNs = System.nanoTime();
+            while (drain(nowNs) > 0)
+            {
+                // up to date first, so the head below is this loop's latest
+            }
+            if (chunk.isFailed())
+            {
+                stats.deepReplayFailed();
+                finishDeepReplay(cursor, HISTORY_TRUNCATED, nowNs);
+                return;
+            }
+            if (!chunk.reachesBack() && !replay.resetSent)
+            {
+                replay.resetSent = true;
+                writeReset(cursor, HISTORY_TRUNCATED, replay.lastEventId, chunk.oldestId());
+            }
+            final long headId = log.headId();
+            final SubscriberSink sink = cursor.sink;
+            int written = 0;
+            long bytes = 0;
+            for (int i = 0, n = chunk.count(); i < n; i++)
+            {
+                final long id = chunk.id(i);
+                if (id > headId)
+                {
+                    break;
+                }
+                if (id <= cursor.lastSentId)
+                {
+                    continue;
+                }
+                final int payloadLength = chunk.payloadLength(i);
+                sink.writeEvent(chunk.retainedFrame(i), chunk.payloadOffset(i), payloadLength);
+                cursor.lastSentId = id;
+                bytes += payloadLength;
+                written++;
+            }
+            // No other event of these topics up to there: nothing to wait for below it.
+            final long before = cursor.lastSentId;
+            cursor.lastSentId = Math.max(cursor.lastSentId, Math.min(chunk.completeThroughId(), headId));
+            final boolean moved = written > 0 || cursor.lastSentId > before;
+            stats.delivered(written, bytes);
+            stats.deepReplayed(written);
+            if (written > 0)
+            {
+                cursor.lastWriteNs = nowNs;
+            }
+            if (historiesReach(cursor))
+            {
+                finishDeepReplay(cursor, null, nowNs);
+                return;
+            }
+            endBatch(sink);
+            flushConnections();
+            if (!moved)
+            {
+                replay.retryAtTimer = true; // this node has not applied what the stream holds yet
+            }
+            else if (sink.isWritable())
+            {
+                loadDeep(cursor);
+            }
+            else if (0 == cursor.stalledSinceNs)
+            {
+                cursor.stalledSinceNs = nowNs; // onWritable loads the next chunk; onTimer evicts past the grace
+            }
+        }
+        finally
+        {
+            chunk.release();
+        }
+    }
+
+    private void finishDeepReplay(final SubscriberCursor cursor, final String resetReason, final long nowNs)
+    {
+        final DeepReplay replay = cursor.deepReplay;
+        removeReplaying(cursor);
+        cursor.deepReplay = null;
+        cursor.stalledSinceNs = 0;
+        attach(cursor, replay.lastEventId, replay.resetSent ? null : resetReason, nowNs);
+    }
+
+    private void removeReplaying(final SubscriberCursor cursor)
+    {
+        for (int i = 0; i < replayingCount; i++)
+        {
+            if (replaying[i] == cursor)
+            {
+                replaying[i] = replaying[--replayingCount];
+                replaying[replayingCount] = null;
+                return;
+            }
+        }
     }
 
     /**
@@ -591,6 +803,15 @@ public final class LoopFanOut
             return;
         }
         cursor.stalledSinceNs = 0;
+        final DeepReplay replay = cursor.deepReplay;
+        if (null != replay)
+        {
+            if (!replay.loading && !replay.retryAtTimer)
+            {
+                loadDeep(cursor);
+            }
+            return;
+        }
         stats.delivered(writeAndEndBatch(cursor, nowNs), bytesWritten);
         bytesWritten = 0;
         flushConnections();
@@ -603,6 +824,20 @@ public final class LoopFanOut
     public void onTimer(final long nowNs)
     {
         publishLag();
+        for (int i = replayingCount - 1; i >= 0; i--)
+        {
+            final SubscriberCursor cursor = replaying[i];
+            final DeepReplay replay = cursor.deepReplay;
+            if (0 != cursor.stalledSinceNs && nowNs - cursor.stalledSinceNs - graceNs > 0)
+            {
+                evict(cursor, EvictionReason.SLOW);
+            }
+            else if (replay.retryAtTimer && !replay.loading)
+            {
+                replay.retryAtTimer = false;
+                loadDeep(cursor);
+            }
+        }
         for (int i = allCount - 1; i >= 0; i--)
         {
             final SubscriberCursor cursor = all[i];
@@ -656,6 +891,20 @@ public final class LoopFanOut
             return;
         }
         cursor.closed = true;
+        if (null != cursor.deepReplay)
+        {
+            // Never registered: only the loop marks subscribe set.
+            removeReplaying(cursor);
+            cursor.deepReplay = null;
+            for (final int topic : cursor.topics)
+            {
+                if (0 == subscriberCounts[topic])
+                {
+                    this.topics.byIndex(topic).removeLoop(reader);
+                }
+            }
+            return;
+        }
         final int[] topics = cursor.topics;
         for (int i = 0; i < topics.length; i++)
         {
@@ -711,6 +960,11 @@ public final class LoopFanOut
     {
         final int keep = Math.max(0, remaining);
         int ended = 0;
+        while (replayingCount > 0 && allCount + replayingCount > keep)
+        {
+            evict(replaying[replayingCount - 1], reason);
+            ended++;
+        }
         while (allCount > keep)
         {
             evict(all[allCount - 1], reason);

@@ -25,6 +25,8 @@ public final class SubscriberCursor
     boolean dirty;
     boolean needsFlush;
     boolean closed;
+    /** Non-null while the cursor is served from the deep history, before it is registered. */
+    DeepReplay deepReplay;
 
     SubscriberCursor(final int[] topics, final SubscriberSink sink, final long lastSentId, final long nowNs)
     {

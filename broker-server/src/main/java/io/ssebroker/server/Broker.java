@@ -145,6 +145,11 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         for (int reader = 0; reader < loops.size(); reader++)
         {
             fanOuts.put(loops.get(reader), engine.fanOut(reader));
+            if (null != cluster)
+            {
+                // Resumes from below this node's history are read back from the stream.
+                engine.fanOut(reader).deepHistory(cluster.history(alloc));
+            }
         }
         this.connectionLimits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(), counters);
         this.exposition = new PrometheusExposition(metrics);

@@ -88,6 +88,7 @@ public final class ClusterLink implements AutoCloseable
     private final long lastSequenceAtStart;
     private volatile JetStreamInput input;
     private volatile MessageConsumer consumer;
+    private StreamHistory history;
     private volatile boolean stopped;
     /** Restarts the consumer off the NATS threads, one at a time, and runs the progress check. */
     private final java.util.concurrent.ScheduledExecutorService restarts =
@@ -334,6 +335,18 @@ public final class ClusterLink implements AutoCloseable
     }
 
     /**
+     * @return the stream read back for resumes from below this node's history; the link closes it.
+     */
+    public synchronized io.ssebroker.fanout.DeepHistory history(final io.netty.buffer.ByteBufAllocator alloc)
+    {
+        if (null == history)
+        {
+            history = new StreamHistory(connection, streamName, epochBase, alloc, config.maxDataBytes());
+        }
+        return history;
+    }
+
+    /**
      * @return true once this node has applied everything the stream held when it started.
      */
     public boolean caughtUp()
@@ -394,6 +407,13 @@ public final class ClusterLink implements AutoCloseable
     {
         stopConsuming();
         restarts.shutdownNow();
+        synchronized (this)
+        {
+            if (null != history)
+            {
+                history.close();
+            }
+        }
         closeQuietly(connection);
     }
 

@@ -52,6 +52,9 @@ final class MetricHelp
         HELP.put("subscriber_stalls", "Times a subscriber stopped advancing because its connection was not writable");
         HELP.put("subscriber_conflations", "Times a subscriber on a conflated topic skipped to the newest event");
         HELP.put("subscriber_resets_sent", "reset notices sent to resuming subscribers");
+        HELP.put("deep_replays", "Resumes from below this node's history served from the cluster's stream");
+        HELP.put("deep_replay_failures", "Deep replays that could not read the stream (answered history-truncated)");
+        HELP.put("deep_replay_events", "Events written to resuming subscribers from the cluster's stream");
         HELP.put("heartbeats_sent", "Heartbeat comments sent on idle streams");
         HELP.put("subscribers", "Subscribers held, per event loop");
         HELP.put("subscribers_evicted", "Subscribers evicted, per event loop and reason");
