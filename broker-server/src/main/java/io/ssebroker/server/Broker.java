@@ -266,6 +266,18 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         return loaded;
     }
 
+    /**
+     * @param listener told, once and on another thread, when this node can no longer go on: in a cluster, the stream
+     *                 was replaced under it (its ids start over). {@code serve} exits then, to start again.
+     */
+    public void onFatal(final java.util.function.Consumer<String> listener)
+    {
+        if (null != cluster)
+        {
+            cluster.onStreamReplaced(listener);
+        }
+    }
+
     private void onSequencerError(final Throwable error)
     {
         counters.increment(Counter.SEQUENCER_ERRORS);
@@ -376,7 +388,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     public boolean isReady()
     {
         return !closing.get() && engine.isSequencing() &&
-            (null == cluster || (cluster.connected() && cluster.caughtUp()));
+            (null == cluster || (cluster.connected() && cluster.streamIntact() && cluster.caughtUp()));
     }
 
     public BrokerCounters counters()

@@ -187,6 +187,13 @@ public final class ServeCommand implements Callable<Integer>
             stopped.countDown();
         }, "shutdown"));
 
+        broker.onFatal(reason ->
+        {
+            System.err.println("error: " + reason + "; exiting (status 3)");
+            // Off this thread: exit runs the shutdown hook, which closes the broker gracefully.
+            final Thread exit = new Thread(() -> System.exit(3), "fatal-exit");
+            exit.start();
+        });
         final String base = "http://" + host + ":" + broker.httpPort();
         System.out.println();
         System.out.println("SSE broker running. HTTP " + base + "  ingest tcp://" + host + ":" + broker.ingestPort());

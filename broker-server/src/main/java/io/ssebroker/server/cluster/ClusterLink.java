@@ -110,6 +110,9 @@ public final class ClusterLink implements AutoCloseable
     /** Progress check state (on the restart thread): the applied sequence at the last check, and checks since. */
     private long appliedAtLastCheck = -1;
     private int checksWithoutProgress;
+    private volatile boolean streamGone;
+    private volatile String replacedReason;
+    private volatile java.util.function.Consumer<String> onReplaced;
 
     private ClusterLink(
         final BrokerConfig config,
@@ -261,10 +264,11 @@ public final class ClusterLink implements AutoCloseable
     }
 
     /**
-     * Starts the consumer again when it has stopped delivering although the stream holds more. A node that was frozen
+     * Once a second: notices the stream gone or replaced (deleted and created again), and starts the consumer again
+     * when it has stopped delivering although the stream holds more. A node that was frozen
      * (a long pause, a stopped process) comes back with its pull expired at the server, and the client library notices
      * only by missed heartbeats, many seconds later; a node that is merely idle, or whose log writer is behind (the
-     * inbox not empty), is left alone. Asks the stream only when nothing was applied since the last check.
+     * inbox not empty), is left alone.
      */
     private void checkProgress()
     {
@@ -273,6 +277,35 @@ public final class ClusterLink implements AutoCloseable
         {
             return;
         }
+        final StreamInfo info;
+        try
+        {
+            info = connection.jetStreamManagement().getStreamInfo(streamName);
+        }
+        catch (final JetStreamApiException ex)
+        {
+            if (404 == ex.getErrorCode() && !streamGone)
+            {
+                streamGone = true;
+                LOG.error("stream {} is gone: publishes wait, then get UNAVAILABLE; this node is not ready", streamName);
+            }
+            return;
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("progress check: stream info", ex);
+            return;
+        }
+        if (TimeUnit.MILLISECONDS.toMicros(info.getCreateTime().toInstant().toEpochMilli()) != epochBase)
+        {
+            onStreamReplaced();
+            return;
+        }
+        if (streamGone)
+        {
+            streamGone = false;
+            LOG.info("stream {} is back", streamName);
+        }
         final long applied = target.appliedSequence();
         if (applied != appliedAtLastCheck || !target.inboxEmpty())
         {
@@ -280,27 +313,60 @@ public final class ClusterLink implements AutoCloseable
             checksWithoutProgress = 0;
             return;
         }
-        try
+        final io.nats.client.api.StreamState state = info.getStreamState();
+        if (state.getLastSequence() <= applied || 0 == state.getMsgCount())
         {
-            final io.nats.client.api.StreamState state =
-                connection.jetStreamManagement().getStreamInfo(streamName).getStreamState();
-            final long last = state.getLastSequence();
-            if (last <= applied || 0 == state.getMsgCount())
-            {
-                checksWithoutProgress = 0;
-            }
-            else if (++checksWithoutProgress >= STALLED_CHECKS)
-            {
-                checksWithoutProgress = 0;
-                LOG.warn("stream consumer stalled at sequence {} with the stream at {}: consuming again from there",
-                    applied, last);
-                restartConsumer();
-            }
+            checksWithoutProgress = 0;
         }
-        catch (final IOException | JetStreamApiException ex)
+        else if (++checksWithoutProgress >= STALLED_CHECKS)
         {
-            LOG.debug("progress check: stream info", ex);
+            checksWithoutProgress = 0;
+            LOG.warn("stream consumer stalled at sequence {} with the stream at {}: consuming again from there",
+                applied, state.getLastSequence());
+            restartConsumer();
         }
+    }
+
+    /**
+     * The stream was deleted and created again: its sequences, hence ids, start over in a new epoch, which this
+     * node's log cannot take (its ids only increase). It stops consuming, so nothing of the new stream is applied
+     * with the old epoch, stops being ready, and reports it: {@code serve} then exits so that it starts again in the
+     * new epoch, where old ids get {@code unknown-epoch}.
+     */
+    private void onStreamReplaced()
+    {
+        if (null != replacedReason)
+        {
+            return;
+        }
+        replacedReason = "stream " + streamName + " was deleted and created again: this node joined the one created " +
+            "at epoch " + epochBase + "; restart it to join the new one";
+        LOG.error(replacedReason);
+        stopConsuming();
+        final java.util.function.Consumer<String> listener = onReplaced;
+        if (null != listener)
+        {
+            listener.accept(replacedReason);
+        }
+    }
+
+    /**
+     * @param listener told, once, on the progress-check thread, when the stream was replaced under this node.
+     */
+    public void onStreamReplaced(final java.util.function.Consumer<String> listener)
+    {
+        this.onReplaced = listener;
+        final String reason = replacedReason;
+        if (null != reason)
+        {
+            listener.accept(reason);
+        }
+    }
+
+    /** @return false while the stream is gone or after it was replaced under this node. */
+    public boolean streamIntact()
+    {
+        return !streamGone && null == replacedReason;
     }
 
     private synchronized void consumeFrom(final long sequence)

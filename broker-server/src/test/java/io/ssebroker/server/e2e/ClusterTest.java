@@ -187,4 +187,47 @@ class ClusterTest
         assertTrue(reset.data().contains("\"reason\":\"unknown-epoch\""), reset.data());
         assertTrue(c.epochId() > oldId, "the new stream's ids start above the old one's");
     }
+
+    @Test
+    void shouldStopBeingReadyAndSayWhyWhenTheStreamIsReplacedUnderARunningNode() throws Exception
+    {
+        final Broker a = node();
+        final SseStream onA = subscribe(a, "t");
+        final IngestClient publisher = publisher(a);
+        for (int i = 0; i < 5; i++)
+        {
+            publisher.publish("t", "", ("old" + i).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+            assertEquals("old" + i, onA.nextEvent().data());
+        }
+        final CompletableFuture<String> fatal = new CompletableFuture<>();
+        a.onFatal(fatal::complete);
+        try (Connection connection = Nats.connect(nats.url()))
+        {
+            final io.nats.client.JetStreamManagement management = connection.jetStreamManagement();
+            final io.nats.client.api.StreamConfiguration config = management.getStreamInfo("sse").getConfiguration();
+            management.deleteStream("sse");
+            Await.until("node not ready while its stream is gone", () -> !a.isReady());
+            Thread.sleep(5); // a later creation time
+            management.addStream(config);
+            // Sequences start over: 1..10 in the new stream, 6..10 above what the node applied from the old one.
+            for (int i = 0; i < 10; i++)
+            {
+                connection.jetStream().publish("sse.t", ("new" + i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        final String reason = fatal.get(20, TimeUnit.SECONDS);
+        assertTrue(reason.contains("deleted and created again"), reason);
+        assertTrue(!a.isReady(), "not ready after the stream was replaced");
+        onA.connection().socket().setSoTimeout(3_000);
+        try
+        {
+            final SseEvent next = onA.nextEvent();
+            throw new AssertionError("an event of the new stream reached the old epoch's subscriber: " + next);
+        }
+        catch (final java.net.SocketTimeoutException expected)
+        {
+            // nothing of the new stream under the old epoch's ids
+        }
+    }
 }

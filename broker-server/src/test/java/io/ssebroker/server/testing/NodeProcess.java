@@ -94,6 +94,14 @@ public final class NodeProcess implements AutoCloseable
         }
     }
 
+    /**
+     * @return the exit status once the process ends within the timeout, or -1 while it still runs.
+     */
+    public int awaitExit(final long timeoutMs) throws InterruptedException
+    {
+        return process.waitFor(timeoutMs, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     /** {@code kill -9}: no shutdown path runs. */
     public void kill() throws InterruptedException
     {
