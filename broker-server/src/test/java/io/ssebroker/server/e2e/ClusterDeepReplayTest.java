@@ -3,9 +3,8 @@ package io.ssebroker.server.e2e;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.config.BrokerConfig;
-import io.ssebroker.server.testing.Await;
+import io.ssebroker.server.testing.ClusterNodes;
 import io.ssebroker.server.testing.H2cTestClient;
-import io.ssebroker.server.testing.NatsServer;
 import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
@@ -37,46 +36,33 @@ class ClusterDeepReplayTest
     /** Events per topic a node keeps in memory: far fewer than the tests publish. */
     private static final int HISTORY = 20;
 
-    private NatsServer nats;
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private ClusterNodes cluster;
 
     @BeforeEach
     void startNats() throws Exception
     {
-        nats = NatsServer.start();
+        cluster = ClusterNodes.start();
     }
 
     @AfterEach
     void stopAll() throws Exception
     {
-        for (int i = closing.size() - 1; i >= 0; i--)
-        {
-            closing.get(i).close();
-        }
-        nats.close();
+        cluster.close();
     }
 
     private Broker node(final UnaryOperator<BrokerConfig> settings) throws InterruptedException
     {
-        final Broker broker = Broker.start(settings.apply(BrokerConfig.defaults().httpPort(0).ingestPort(0)
-            .natsUrl(nats.url()).natsPublishTimeoutMs(30_000).historyCount(HISTORY)));
-        closing.add(broker);
-        Await.until("node ready", broker::isReady);
-        return broker;
+        return cluster.node(config -> settings.apply(config.historyCount(HISTORY)));
     }
 
     private IngestClient publisher(final Broker broker) throws Exception
     {
-        final IngestClient client = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "deep-replay-test");
-        closing.add(client);
-        return client;
+        return cluster.publisher(broker, "deep-replay-test");
     }
 
     private SseStream subscribe(final Broker broker, final String query, final String... headers) throws Exception
     {
-        final SseStream stream = SseStream.open(broker.httpPort(), "/events?" + query, headers);
-        closing.add(stream);
-        return stream;
+        return cluster.subscribe(broker, query, headers);
     }
 
     /** Publishes {@code count} events alternating over the topics; returns [topic index][n] = id. */

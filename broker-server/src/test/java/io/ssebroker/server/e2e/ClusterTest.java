@@ -4,9 +4,8 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
-import io.ssebroker.server.config.BrokerConfig;
 import io.ssebroker.server.testing.Await;
-import io.ssebroker.server.testing.NatsServer;
+import io.ssebroker.server.testing.ClusterNodes;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import org.junit.jupiter.api.AfterEach;
@@ -32,46 +31,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterTest
 {
-    private NatsServer nats;
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private ClusterNodes cluster;
 
     @BeforeEach
     void startNats() throws Exception
     {
-        nats = NatsServer.start();
+        cluster = ClusterNodes.start();
     }
 
     @AfterEach
     void stopAll() throws Exception
     {
-        for (int i = closing.size() - 1; i >= 0; i--)
-        {
-            closing.get(i).close();
-        }
-        nats.close();
+        cluster.close();
     }
 
     private Broker node() throws InterruptedException
     {
-        final Broker broker = Broker.start(BrokerConfig.defaults().httpPort(0).ingestPort(0).natsUrl(nats.url())
-            .natsPublishTimeoutMs(30_000));
-        closing.add(broker);
-        Await.until("node ready", broker::isReady);
-        return broker;
+        return cluster.node();
     }
 
     private IngestClient publisher(final Broker broker) throws Exception
     {
-        final IngestClient client = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", "cluster-test");
-        closing.add(client);
-        return client;
+        return cluster.publisher(broker, "cluster-test");
     }
 
     private SseStream subscribe(final Broker broker, final String topic, final String... headers) throws Exception
     {
-        final SseStream stream = SseStream.open(broker.httpPort(), "/events?topic=" + topic, headers);
-        closing.add(stream);
-        return stream;
+        return cluster.subscribe(broker, "topic=" + topic, headers);
     }
 
     @Test
@@ -139,7 +125,7 @@ class ClusterTest
         {
             if (events / 2 == i)
             {
-                nats.restart();
+                cluster.nats().restart();
             }
             acks.add(publisher.publish("feed", "", ("e" + i).getBytes(StandardCharsets.UTF_8)));
             Thread.sleep(2);
@@ -171,11 +157,8 @@ class ClusterTest
     {
         final Broker a = node();
         final long oldId = publisher(a).publish("t", "", "x".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
-        for (int i = closing.size() - 1; i >= 0; i--)
-        {
-            closing.remove(i).close();
-        }
-        try (Connection connection = Nats.connect(nats.url()))
+        cluster.closeOpened();
+        try (Connection connection = Nats.connect(cluster.nats().url()))
         {
             connection.jetStreamManagement().deleteStream("sse");
         }
@@ -201,7 +184,7 @@ class ClusterTest
         }
         final CompletableFuture<String> fatal = new CompletableFuture<>();
         a.onFatal(fatal::complete);
-        try (Connection connection = Nats.connect(nats.url()))
+        try (Connection connection = Nats.connect(cluster.nats().url()))
         {
             final io.nats.client.JetStreamManagement management = connection.jetStreamManagement();
             final io.nats.client.api.StreamConfiguration config = management.getStreamInfo("sse").getConfiguration();
