@@ -39,8 +39,8 @@ trap cleanup EXIT
 
 "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" > "$OUT/broker.log" 2>&1 &
 BROKER_PID=$!
-for _ in $(seq 1 100); do grep -q "broker listening" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "broker listening" "$OUT/broker.log" || { echo "broker did not start:" >&2; tail -5 "$OUT/broker.log" >&2; exit 1; }
+for _ in $(seq 1 100); do grep -q "SSE broker running" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "SSE broker running" "$OUT/broker.log" || { echo "broker did not start:" >&2; tail -5 "$OUT/broker.log" >&2; exit 1; }
 # Steady subscribers and the publisher first; the churn and the sampling start once publishing runs.
 java -jar "$JAR" loadgen --subscribers "$STEADY" --topics "$TOPICS" --rate "$RATE" --payload-bytes "$PAYLOAD_BYTES" \
     --sub-url "http://127.0.0.1:$BROKER_HTTP_PORT/events?topic={topic}" --publish "ingest://127.0.0.1:$BROKER_INGEST_PORT" \

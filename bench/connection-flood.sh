@@ -44,8 +44,8 @@ run() {
     mkdir -p "$dir"
     "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" > "$dir/broker.log" 2>&1 &
     BROKER_PID=$!
-    for _ in $(seq 1 100); do grep -q "broker listening" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
-    grep -q "broker listening" "$dir/broker.log" || { echo "broker did not start:" >&2; tail -5 "$dir/broker.log" >&2; exit 1; }
+    for _ in $(seq 1 100); do grep -q "SSE broker running" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q "SSE broker running" "$dir/broker.log" || { echo "broker did not start:" >&2; tail -5 "$dir/broker.log" >&2; exit 1; }
     if [ "$mode" = flood ]; then
         python3 "$HERE/connection_flood.py" 127.0.0.1 "$BROKER_HTTP_PORT" "$IDLE" "$LORIS" "$((SECONDS_PER_RUN + 10))" \
             > "$dir/flood.json" &

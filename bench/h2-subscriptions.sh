@@ -46,7 +46,7 @@ if [ -n "${BROKER_JAVA_OPTS:-}" ]; then export JAVA_OPTS="$BROKER_JAVA_OPTS"; fi
 "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" \
     --h2-max-concurrent-streams "$STREAMS_PER_CONNECTION" > "$OUT/broker.log" 2>&1 &
 BROKER_PID=$!
-for _ in $(seq 1 100); do grep -q "broker listening" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "SSE broker running" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
 sleep 2
 RSS0=$(rss_kib "$BROKER_PID"); HEAP0=$(live_heap_kib "$BROKER_PID")
 

@@ -42,7 +42,7 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 if [ -n "${BROKER_JAVA_OPTS:-}" ]; then export JAVA_OPTS="$BROKER_JAVA_OPTS"; fi
 "$ROOT/bin/sse-broker" serve --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" >"$OUT/broker.log" 2>&1 &
 BROKER_PID=$!
-for _ in $(seq 1 100); do grep -q "broker listening" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q "SSE broker running" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
 head -c "$BODY_BYTES" /dev/zero | tr '\0' 'x' >"$OUT/body"
 
 # JIT warm-up over both protocols, not measured.

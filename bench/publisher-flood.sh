@@ -49,8 +49,8 @@ run() {
     mkdir -p "$dir"
     "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" > "$dir/broker.log" 2>&1 &
     BROKER_PID=$!
-    for _ in $(seq 1 100); do grep -q "broker listening" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
-    grep -q "broker listening" "$dir/broker.log" || { echo "broker did not start:" >&2; tail -5 "$dir/broker.log" >&2; exit 1; }
+    for _ in $(seq 1 100); do grep -q "SSE broker running" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q "SSE broker running" "$dir/broker.log" || { echo "broker did not start:" >&2; tail -5 "$dir/broker.log" >&2; exit 1; }
     java "$HERE/MemorySampler.java" "$BROKER_PID" "$((RAMP + WARMUP + RUN_SECONDS + DRAIN))" 10 > "$dir/memory.txt" 2>&1 &
     SAMPLER_PID=$!
     java -jar "$JAR" loadgen --subscribers "$SUBSCRIBERS" --topics 1 --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \

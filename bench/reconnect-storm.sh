@@ -66,8 +66,8 @@ sysctl -w net.ipv4.ip_local_port_range="1024 65000" >/dev/null 2>&1 || echo "cou
 if [ -n "${BROKER_JAVA_OPTS:-}" ]; then export JAVA_OPTS="$BROKER_JAVA_OPTS"; fi
 "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" > "$OUT/broker.log" 2>&1 &
 BROKER_PID=$!
-for _ in $(seq 1 100); do grep -q "broker listening" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
-grep -q "broker listening" "$OUT/broker.log" || { echo "broker did not start; see $OUT/broker.log" >&2; exit 1; }
+for _ in $(seq 1 100); do grep -q "SSE broker running" "$OUT/broker.log" 2>/dev/null && break; sleep 0.1; done
+grep -q "SSE broker running" "$OUT/broker.log" || { echo "broker did not start; see $OUT/broker.log" >&2; exit 1; }
 
 CPU0=$(cpu_ticks "$BROKER_PID")
 LG0=$(child_ticks)

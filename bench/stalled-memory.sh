@@ -53,8 +53,8 @@ run() {
         --history-count 1000000 --history-bytes 1073741824 --slow-grace-ms 3600000 "${sndbuf_args[@]}" \
         > "$TMP/broker-$mode.log" 2>&1 &
     BROKER_PID=$!
-    for _ in $(seq 1 100); do grep -q "broker listening" "$TMP/broker-$mode.log" 2>/dev/null && break; sleep 0.1; done
-    grep -q "broker listening" "$TMP/broker-$mode.log" || { echo "broker did not start:" >&2; tail -5 "$TMP/broker-$mode.log" >&2; exit 1; }
+    for _ in $(seq 1 100); do grep -q "SSE broker running" "$TMP/broker-$mode.log" 2>/dev/null && break; sleep 0.1; done
+    grep -q "SSE broker running" "$TMP/broker-$mode.log" || { echo "broker did not start:" >&2; tail -5 "$TMP/broker-$mode.log" >&2; exit 1; }
     if [ "$mode" = stalled ]; then
         python3 "$HERE/stalled_readers.py" 127.0.0.1 "$BROKER_HTTP_PORT" t0 "$STALLED" "$((FILL_SECONDS + 8))" \
             > "$TMP/stalled.json" &

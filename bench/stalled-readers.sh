@@ -46,7 +46,7 @@ run() {
     "$ROOT/bin/sse-broker" --http-port "$BROKER_HTTP_PORT" --ingest-port "$BROKER_INGEST_PORT" "${sndbuf_args[@]}" \
         > "$dir/broker.log" 2>&1 &
     BROKER_PID=$!
-    for _ in $(seq 1 100); do grep -q "broker listening" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
+    for _ in $(seq 1 100); do grep -q "SSE broker running" "$dir/broker.log" 2>/dev/null && break; sleep 0.1; done
     if [ "$mode" = stalled ]; then
         python3 "$HERE/stalled_readers.py" 127.0.0.1 "$BROKER_HTTP_PORT" t0 "$STALLED" "$((SECONDS_PER_RUN + 10))" \
             > "$dir/stalled.json" &
