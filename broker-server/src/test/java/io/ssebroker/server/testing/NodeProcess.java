@@ -123,8 +123,15 @@ public final class NodeProcess implements AutoCloseable
 
     private void signal(final String name) throws IOException, InterruptedException
     {
-        final Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-            .redirectErrorStream(true).start();
+        final Process kill;
+        try
+        {
+            kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+        }
+        catch (final IOException ex)
+        {
+            throw new IOException("the kill program is needed (Debian package procps): " + ex.getMessage(), ex);
+        }
         assertEquals(0, kill.waitFor(), "kill -" + name + " " + process.pid());
     }
 
