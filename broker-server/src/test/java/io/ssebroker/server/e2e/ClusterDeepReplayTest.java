@@ -8,10 +8,9 @@ import io.ssebroker.server.testing.H2cTestClient;
 import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,19 +35,8 @@ class ClusterDeepReplayTest
     /** Events per topic a node keeps in memory: far fewer than the tests publish. */
     private static final int HISTORY = 20;
 
-    private ClusterNodes cluster;
-
-    @BeforeEach
-    void startNats() throws Exception
-    {
-        cluster = ClusterNodes.start();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception
-    {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterNodes cluster = new ClusterNodes();
 
     private Broker node(final UnaryOperator<BrokerConfig> settings) throws InterruptedException
     {

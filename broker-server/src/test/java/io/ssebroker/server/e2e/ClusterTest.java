@@ -8,10 +8,9 @@ import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.ClusterNodes;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,19 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterTest
 {
-    private ClusterNodes cluster;
-
-    @BeforeEach
-    void startNats() throws Exception
-    {
-        cluster = ClusterNodes.start();
-    }
-
-    @AfterEach
-    void stopAll() throws Exception
-    {
-        cluster.close();
-    }
+    @RegisterExtension
+    final ClusterNodes cluster = new ClusterNodes();
 
     private Broker node() throws InterruptedException
     {

@@ -8,27 +8,39 @@ import java.util.function.UnaryOperator;
 import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.config.BrokerConfig;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * In-process cluster nodes on one real nats-server, for the cluster tests: nodes, publishers and streams opened
- * through it are closed with it, newest first, then the server.
+ * In-process cluster nodes on one real nats-server, for the cluster tests. As a JUnit extension
+ * ({@code @RegisterExtension final ClusterNodes cluster = new ClusterNodes();}) it starts the server before each test
+ * and afterwards closes the nodes, publishers and streams opened through it, newest first, then the server.
  * <p>
  * <b>Threading:</b> one test thread.
  */
-public final class ClusterNodes implements AutoCloseable
+public final class ClusterNodes implements BeforeEachCallback, AfterEachCallback
 {
-    private final NatsServer nats;
     private final List<AutoCloseable> opened = new ArrayList<>();
+    private NatsServer nats;
 
-    private ClusterNodes(final NatsServer nats)
+    @Override
+    public void beforeEach(final ExtensionContext context) throws IOException
     {
-        this.nats = nats;
+        nats = NatsServer.start();
     }
 
-    /** Starts the nats-server. */
-    public static ClusterNodes start() throws IOException
+    @Override
+    public void afterEach(final ExtensionContext context) throws Exception
     {
-        return new ClusterNodes(NatsServer.start());
+        try
+        {
+            closeOpened();
+        }
+        finally
+        {
+            nats.close();
+        }
     }
 
     public NatsServer nats()
@@ -74,19 +86,6 @@ public final class ClusterNodes implements AutoCloseable
         for (int i = opened.size() - 1; i >= 0; i--)
         {
             opened.remove(i).close();
-        }
-    }
-
-    @Override
-    public void close() throws Exception
-    {
-        try
-        {
-            closeOpened();
-        }
-        finally
-        {
-            nats.close();
         }
     }
 }
