@@ -1,5 +1,7 @@
 package io.ssebroker.ingest;
 
+import org.agrona.DirectBuffer;
+
 /**
  * Layout of a publish message in the ingest ring (native byte order, written and read on this host).
  *
@@ -47,5 +49,23 @@ public final class IngestMessageDescriptor
 
     private IngestMessageDescriptor()
     {
+    }
+
+    /** @return where the event name of the message at {@code index} starts (after its key). */
+    public static int eventIndex(final DirectBuffer buffer, final int index)
+    {
+        return index + KEY_OFFSET + buffer.getShort(index + KEY_LENGTH_OFFSET);
+    }
+
+    /** @return where the data of the message at {@code index} starts (after its event name). */
+    public static int dataIndex(final DirectBuffer buffer, final int index)
+    {
+        return eventIndex(buffer, index) + buffer.getShort(index + EVENT_LENGTH_OFFSET);
+    }
+
+    /** @return the data length of the message of {@code length} bytes at {@code index}. */
+    public static int dataLength(final DirectBuffer buffer, final int index, final int length)
+    {
+        return index + length - dataIndex(buffer, index);
     }
 }

@@ -15,6 +15,7 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 
+import io.ssebroker.ingest.IngestMessageDescriptor;
 import static io.ssebroker.ingest.IngestMessageDescriptor.DATA_FIELDS_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
@@ -164,9 +165,9 @@ public final class Sequencer implements LogInput
         final long sequence = buffer.getLong(index + SEQUENCE_OFFSET);
         final int eventLength = buffer.getShort(index + EVENT_LENGTH_OFFSET);
         final int keyLength = buffer.getShort(index + KEY_LENGTH_OFFSET);
-        final int eventIndex = index + KEY_OFFSET + keyLength;
-        final int dataIndex = eventIndex + eventLength;
-        final int dataLength = length - KEY_OFFSET - keyLength - eventLength;
+        final int eventIndex = IngestMessageDescriptor.eventIndex(buffer, index);
+        final int dataIndex = IngestMessageDescriptor.dataIndex(buffer, index);
+        final int dataLength = IngestMessageDescriptor.dataLength(buffer, index, length);
 
         final int publisherRef = buffer.getInt(index + PUBLISHER_OFFSET);
         Deduplication.PublisherRecord publisher = null;

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import io.ssebroker.ingest.IngestMessageDescriptor;
 import static io.ssebroker.ingest.IngestMessageDescriptor.EVENT_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_LENGTH_OFFSET;
 import static io.ssebroker.ingest.IngestMessageDescriptor.KEY_OFFSET;
@@ -370,9 +371,9 @@ public final class JetStreamInput implements LogInput
         final long sessionSequence = buffer.getLong(index + SEQUENCE_OFFSET);
         final int eventLength = buffer.getShort(index + EVENT_LENGTH_OFFSET);
         final int keyLength = buffer.getShort(index + KEY_LENGTH_OFFSET);
-        final int eventIndex = index + KEY_OFFSET + keyLength;
-        final int dataIndex = eventIndex + eventLength;
-        final int dataLength = length - KEY_OFFSET - keyLength - eventLength;
+        final int eventIndex = IngestMessageDescriptor.eventIndex(buffer, index);
+        final int dataIndex = IngestMessageDescriptor.dataIndex(buffer, index);
+        final int dataLength = IngestMessageDescriptor.dataLength(buffer, index, length);
         final String subject = subject(topic);
 
         final int publisherRef = buffer.getInt(index + PUBLISHER_OFFSET);
