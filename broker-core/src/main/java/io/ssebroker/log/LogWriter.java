@@ -208,8 +208,14 @@ public final class LogWriter
         }
         else if (topTopicsStale)
         {
-            // Going idle: the last burst's retention goes out now, not at the next publish.
-            snapshotTopTopics(System.nanoTime());
+            // Idle: the last burst's retention goes out once the interval is up, not at the next publish. Not at
+            // once: at light load the writer goes idle between most batches, and each snapshot is a pass over
+            // every topic.
+            final long nowNs = System.nanoTime();
+            if (nowNs - topTopicsAtNs - TOP_TOPICS_INTERVAL_NS >= 0)
+            {
+                snapshotTopTopics(nowNs);
+            }
         }
     }
 
