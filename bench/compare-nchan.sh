@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side load test of the SSE broker and nginx+nchan on loopback.
 #
-#   bench/compare-nchan.sh [matrix|idle] [options]
+#   bench/compare-nchan.sh [matrix|many-topics|idle] [options]
 #
 #   matrix (default)  subscribers {1000,10000,19000} x rates {100,1000} ev/s, 100-byte payloads, against both
+#   many-topics       each subscriber on its own topic (nchan: its own channel), events spread over the topics:
+#                     SUBSCRIBERS (default 10000) topics, RATES (default "1000 10000 50000") ev/s over all of them
 #   idle              RSS of each server with 0 and with IDLE_SUBSCRIBERS (10,000) idle subscribers
 #                     -> memory per idle subscriber
 #
@@ -26,6 +28,11 @@
 set -euo pipefail
 
 MODE="${1:-matrix}"
+if [ "$MODE" = many-topics ]; then
+    SUBSCRIBERS="${SUBSCRIBERS:-10000}"
+    RATES="${RATES:-1000 10000 50000}"
+    TOPICS="${TOPICS:-$SUBSCRIBERS}"
+fi
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 JAR="$ROOT/broker-cli/target/sse-broker.jar"
@@ -141,6 +148,20 @@ total_cpu_ticks() {
     echo "$sum"
 }
 
+# "user sys syscw wakeups" summed over the server's processes: CPU ticks apart, write-type syscalls
+# (/proc/PID/io syscw: socket writes, eventfd wake-ups and the like) and voluntary context switches of
+# every thread (each one a sleep that ended in a wake-up).
+total_counts() {
+    local pid user=0 sys=0 syscw=0 wakeups=0 u s w v
+    for pid in $(server_pids "$1"); do
+        read -r u s < <(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0 0)
+        w="$(awk '/^syscw:/ { print $2 }' "/proc/$pid/io" 2>/dev/null || echo 0)"
+        v="$(cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }')"
+        user=$(( user + ${u:-0} )); sys=$(( sys + ${s:-0} )); syscw=$(( syscw + ${w:-0} )); wakeups=$(( wakeups + ${v:-0} ))
+    done
+    echo "$user $sys $syscw $wakeups"
+}
+
 total_rss_kb() {
     local sum=0 pid rss
     for pid in $(server_pids "$1"); do
@@ -234,7 +255,7 @@ run_point() {
     local warmup="${WARMUP_SECONDS:-10}" ramp=$(( subs / 2000 + 2 )) drain=3
     mkdir -p "$dir"
     log "$target: $subs subscribers over $protocol, $rate events/s, ${SECONDS_PER_POINT}s"
-    local cpu_before cpu_after rss_kb window_before window_after
+    local cpu_before cpu_after rss_kb window_before window_after counts_before counts_after
     cpu_before="$(total_cpu_ticks "$SERVER_PID")"
     "${PIN_LOADGEN[@]}" java -Xmx1g -Dio.netty.leakDetection.level=disabled -jar "$JAR" loadgen \
         --subscribers "$subs" --topics "$TOPICS" --rate "$rate" --payload-bytes "$PAYLOAD_BYTES" \
@@ -248,16 +269,19 @@ run_point() {
     # for deliveries per server CPU-second; RSS three quarters into it, while every subscriber is connected.
     sleep $(( ramp + 3 + warmup ))
     window_before="$(total_cpu_ticks "$SERVER_PID")"
+    counts_before="$(total_counts "$SERVER_PID")"
     sleep $(( SECONDS_PER_POINT * 3 / 4 ))
     rss_kb="$(total_rss_kb "$SERVER_PID")"
     sleep $(( SECONDS_PER_POINT - SECONDS_PER_POINT * 3 / 4 ))
     window_after="$(total_cpu_ticks "$SERVER_PID")"
+    counts_after="$(total_counts "$SERVER_PID")"
     wait "$loadgen_pid" || log "loadgen exited with $? (see $dir/loadgen.log)"
     cpu_after="$(total_cpu_ticks "$SERVER_PID")"
     local cpu_s window_cpu_s
     cpu_s="$(awk -v a="$cpu_before" -v b="$cpu_after" -v t="$CLK_TCK" 'BEGIN { printf "%.1f", (b - a) / t }')"
     window_cpu_s="$(awk -v a="$window_before" -v b="$window_after" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')"
-    row "$target" "$protocol" "$subs" "$rate" "$dir/summary.json" "$cpu_s" "$window_cpu_s" "$rss_kb"
+    row "$target" "$protocol" "$subs" "$rate" "$dir/summary.json" "$cpu_s" "$window_cpu_s" "$rss_kb" \
+        "$counts_before" "$counts_after"
 }
 
 json_number() {
@@ -267,8 +291,9 @@ json_number() {
 
 row() {
     local target="$1" protocol="$2" subs="$3" rate="$4" json="$5" cpu_s="$6" window_cpu_s="$7" rss_kb="$8"
+    local counts_before="$9" counts_after="${10}"
     if [ ! -f "$json" ]; then
-        printf '| %s | %s | %s | %s | failed | | | | | | | | | | |\n' "$target" "$protocol" "$subs" "$rate" >>"$TABLE"
+        printf '| %s | %s | %s | %s | failed | | | | | | | | | | | | | | | |\n' "$target" "$protocol" "$subs" "$rate" >>"$TABLE"
         return
     fi
     local delivered received ratio p50 p99 p999
@@ -281,16 +306,23 @@ row() {
     p50="$(json_number "$json" p50)"; p99="$(json_number "$json" p99)"; p999="$(json_number "$json" p999)"
     awk -v t="$target" -v p="$protocol" -v s="$subs" -v r="$rate" -v d="$delivered" -v e="$received" -v q="$ratio" \
         -v a="$p50" -v b="$p99" -v c="$p999" -v o="$order" -v cpu="$cpu_s" -v w="$window_cpu_s" -v rss="$rss_kb" \
-        -v n="$SECONDS_PER_POINT" 'BEGIN {
-            printf "| %s | %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %s | %s | %.2fM | %.0f | %.1f |\n",
+        -v n="$SECONDS_PER_POINT" -v before="$counts_before" -v after="$counts_after" -v tck="$CLK_TCK" 'BEGIN {
+            split(before, x, " "); split(after, y, " ")
+            deliveries = d * n
+            us_user = deliveries > 0 ? (y[1] - x[1]) / tck * 1e6 / deliveries : 0
+            us_sys = deliveries > 0 ? (y[2] - x[2]) / tck * 1e6 / deliveries : 0
+            writes = (y[3] - x[3]) / n
+            wakeups = (y[4] - x[4]) / n
+            printf "| %s | %s | %d | %d | %.0f | %s | %.4f | %.2f | %.2f | %.2f | %s | %s | %s | %.2fM | %.2f / %.2f | %.0f | %.1f | %.0f | %.0f | %.1f |\n",
                 t, p, s, r, d, (e < 0 ? "-" : sprintf("%.0f", e)), q, a / 1000, b / 1000, c / 1000, o, cpu, w,
-                (w > 0 ? d * n / w / 1e6 : 0), rss / 1024, rss / s }' >>"$TABLE"
+                (w > 0 ? d * n / w / 1e6 : 0), us_user, us_sys, writes, (writes > 0 ? d / writes : 0), wakeups,
+                rss / 1024, rss / s }' >>"$TABLE"
 }
 
 table_header() {
     {
-        echo "| server | subscribers over | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | gaps/dups/reordered/missing at end | server CPU s | server CPU s in window | deliveries per server CPU-s | RSS MiB | RSS ÷ subscribers KiB |"
-        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        echo "| server | subscribers over | subscribers | rate ev/s | delivered ev/s | received ev/s | delivery ratio | p50 ms | p99 ms | p99.9 ms | gaps/dups/reordered/missing at end | server CPU s | server CPU s in window | deliveries per server CPU-s | CPU µs per delivery user / sys | write syscalls/s | deliveries per write syscall | wake-ups/s | RSS MiB | RSS ÷ subscribers KiB |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     } >"$TABLE"
 }
 
@@ -352,8 +384,8 @@ run_idle() {
 prepare_host
 case " $TARGETS " in *" nchan "*) install_nchan ;; esac
 case "$MODE" in
-    matrix) run_matrix ;;
+    matrix|many-topics) run_matrix ;;
     idle) run_idle ;;
-    *) echo "usage: $0 [matrix|idle]" >&2; exit 2 ;;
+    *) echo "usage: $0 [matrix|many-topics|idle]" >&2; exit 2 ;;
 esac
 log "results in $OUT"

@@ -157,7 +157,7 @@ public final class BrokerEngine
         metrics.gauge("ingest_ring_capacity_bytes", () -> ingestRing.ring().capacity());
         this.sequencerAgent = new SequencerAgent(this.input, ingestRing);
         this.sequencerRunner = new AgentRunner(
-            new SequencerIdleStrategy(ingestRing, this.input, TimeUnit.MILLISECONDS.toNanos(100)),
+            new SequencerIdleStrategy(ingestRing, this.input, TimeUnit.MILLISECONDS.toNanos(100), config.flushLingerNs()),
             onSequencerError::accept,
             null,
             sequencerAgent);

@@ -21,6 +21,8 @@ import java.util.function.Predicate;
  * @param slowGraceMs        how long a subscriber may stay slow before eviction.
  * @param heartbeatMs        idle time after which a stream gets a heartbeat comment.
  * @param retryMs            the {@code retry:} sent at stream start.
+ * @param flushLingerNs      how long the sequencer holds its next batch after one that emptied the ring, so that
+ *                           what arrives meanwhile goes out in one wake-up and one write per channel; 0 for none.
  */
 public record EngineConfig(
     int ingestRingBytes,
@@ -37,6 +39,7 @@ public record EngineConfig(
     int fanOutBatch,
     long slowGraceMs,
     long heartbeatMs,
-    long retryMs)
+    long retryMs,
+    long flushLingerNs)
 {
 }

@@ -26,6 +26,7 @@ public final class FanOutStats
     /** Events each subscriber of this loop was behind at the last timer tick; replaced whole, read by any thread. */
     private volatile Histogram lagEvents = new Histogram(1, MAX_LAG_EVENTS, 2);
     private final AtomicCounter deliveries;
+    private final AtomicCounter drains;
     private final AtomicCounter deliveredBytes;
     private final AtomicCounter stalls;
     private final AtomicCounter conflations;
@@ -45,6 +46,7 @@ public final class FanOutStats
     {
         final String index = Integer.toString(loop);
         deliveries = registry.counter("events_delivered", Kind.COUNTER, "loop", index);
+        drains = registry.counter("fanout_drains", Kind.COUNTER, "loop", index);
         deliveredBytes = registry.counter("event_bytes_delivered", Kind.COUNTER, "loop", index);
         stalls = registry.counter("subscriber_stalls", Kind.COUNTER, "loop", index);
         conflations = registry.counter("subscriber_conflations", Kind.COUNTER, "loop", index);
@@ -72,6 +74,12 @@ public final class FanOutStats
             deliveries.getAndAddOrdered(events);
             deliveredBytes.getAndAddOrdered(bytes);
         }
+    }
+
+    /** A drain that applied log entries: one wake-up of the loop's fan-out. */
+    void drained()
+    {
+        drains.incrementOrdered();
     }
 
     void stalled()

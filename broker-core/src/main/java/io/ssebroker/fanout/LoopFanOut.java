@@ -272,6 +272,7 @@ public final class LoopFanOut
         writeDirty(nowNs);
         recordLatencies();
         applyTrims();
+        stats.drained();
         return (int)(limit - consumed);
     }
 

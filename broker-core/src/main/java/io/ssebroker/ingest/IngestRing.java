@@ -97,6 +97,14 @@ public final class IngestRing
     }
 
     /**
+     * @return whether the consumer declared itself asleep, so that producers wake it: for tests.
+     */
+    public boolean isSleeping()
+    {
+        return sleeping;
+    }
+
+    /**
      * Wakes the consumer thread if it has parked: for producers, and for inputs of that thread that do not come
      * through the ring (they must make their work visible before calling).
      */

@@ -69,9 +69,11 @@ public final class LogWriter
     private boolean topTopicsStale;
 
     private long eventsAppended;
+    private long batchesPublished;
     private long bytesEncoded;
     /** The fields above and the retention totals, published once per batch for other threads. */
     private final AtomicCounter eventsAppendedCounter;
+    private final AtomicCounter batchesCounter;
     private final AtomicCounter bytesEncodedCounter;
     private final AtomicCounter retainedEventsCounter;
     private final AtomicCounter retainedBytesCounter;
@@ -91,6 +93,7 @@ public final class LogWriter
         final MetricsRegistry metrics)
     {
         this.eventsAppendedCounter = metrics.counter("events_sequenced", Kind.COUNTER);
+        this.batchesCounter = metrics.counter("log_batches", Kind.COUNTER);
         this.bytesEncodedCounter = metrics.counter("frame_bytes_encoded", Kind.COUNTER);
         this.retainedEventsCounter = metrics.counter("history_retained_events", Kind.GAUGE);
         this.retainedBytesCounter = metrics.counter("history_retained_bytes", Kind.GAUGE);
@@ -194,6 +197,7 @@ public final class LogWriter
         if (appendedInBatch > 0)
         {
             appendedInBatch = 0;
+            batchesPublished++;
             listener.onPublished(touchedLoops());
         }
         else if (trimsInBatch > 0)
@@ -256,6 +260,7 @@ public final class LogWriter
             topTopicsStale = true;
         }
         eventsAppendedCounter.setOrdered(eventsAppended);
+        batchesCounter.setOrdered(batchesPublished);
         bytesEncodedCounter.setOrdered(bytesEncoded);
         retainedEventsCounter.setOrdered(retention.totalCount());
         retainedBytesCounter.setOrdered(retention.totalBytes());

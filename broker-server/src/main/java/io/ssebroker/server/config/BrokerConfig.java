@@ -6,6 +6,7 @@ import io.ssebroker.engine.EngineConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Every setting of a broker, with defaults suitable for a single node. Mutable while being built,
@@ -36,6 +37,7 @@ public final class BrokerConfig
     int maxConnectionsPerAddress;
     long retryMs = 3000;
     long heartbeatMs = 15_000;
+    long flushLingerUs = 500;
     int subscriberBufferBytes = 256 * 1024;
     int socketSendBufferBytes = 128 * 1024;
     long slowGraceMs = 10_000;
@@ -183,6 +185,17 @@ public final class BrokerConfig
     {
         this.retryMs = retryMs;
         return this;
+    }
+
+    public BrokerConfig flushLingerUs(final long lingerUs)
+    {
+        this.flushLingerUs = lingerUs;
+        return this;
+    }
+
+    public long flushLingerUs()
+    {
+        return flushLingerUs;
     }
 
     public BrokerConfig heartbeatMs(final long heartbeatMs)
@@ -818,7 +831,8 @@ public final class BrokerConfig
             fanOutBatch,
             slowGraceMs,
             heartbeatMs,
-            retryMs);
+            retryMs,
+            TimeUnit.MICROSECONDS.toNanos(flushLingerUs));
     }
 
     /**

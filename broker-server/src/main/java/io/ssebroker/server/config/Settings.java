@@ -51,6 +51,10 @@ public final class Settings
             BrokerConfig::retryMs, BrokerConfig::retryMs),
         number("heartbeat-ms", "Comment heartbeat on idle streams", 10, HOUR_MS,
             BrokerConfig::heartbeatMs, BrokerConfig::heartbeatMs),
+        number("flush-linger-us",
+            "After a batch, how long newer events wait to go out together (one wake-up and write per channel); "
+                + "the first event after a quiet spell goes at once; 0 = none", 0, 100_000,
+            BrokerConfig::flushLingerUs, BrokerConfig::flushLingerUs),
         number("subscriber-buffer-bytes", "Outbound bytes a subscriber may have queued before it counts as slow",
             4096, 1 << 30, BrokerConfig::subscriberBufferBytes, (c, v) -> c.subscriberBufferBytes(v.intValue())),
         number("socket-send-buffer-bytes",
