@@ -24,6 +24,11 @@
 #                           target broker-h1 is the broker with HTTP/1.1 subscribers whatever PROTOCOL says
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
 #
+# Per point it also reports CPU per delivery (user and sys apart), write syscalls per second and deliveries per
+# write syscall (/proc/PID/io syscw: counts write and writev, not send/sendto/sendmsg, so a server writing single
+# buffers with send is undercounted; strace -c -f gives the full mix) and wake-ups per second (voluntary context
+# switches of all the server's threads).
+#
 # Only loopback addresses are used; every process this script starts is stopped by its PID on exit.
 set -euo pipefail
 
