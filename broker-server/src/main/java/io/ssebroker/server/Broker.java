@@ -9,13 +9,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -99,6 +94,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     private static final long STATS_INTERVAL_MS = 1000;
 
     private final ByteBufAllocator alloc;
+    private final Transport transport;
     private final EventLoopGroup acceptGroup;
     private final EventLoopGroup workerGroup;
     private final Class<? extends ServerChannel> serverChannelClass;
@@ -125,14 +121,14 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         // Before any thread starts: a key file that cannot be used stops start-up with the setting's name.
         this.jwtKeys = JwtKeyFiles.load(config.jwtSecretFile(), config.jwtPublicKeyFile());
         this.alloc = null == config.allocator() ? PooledByteBufAllocator.DEFAULT : config.allocator();
-        final boolean epoll = Epoll.isAvailable();
-        this.acceptGroup = epoll ?
-            new EpollEventLoopGroup(1, new DefaultThreadFactory("accept")) :
-            new NioEventLoopGroup(1, new DefaultThreadFactory("accept"));
-        this.workerGroup = epoll ?
-            new EpollEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("loop")) :
-            new NioEventLoopGroup(config.eventLoops(), new DefaultThreadFactory("loop"));
-        this.serverChannelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.transport = Transport.select(config.transport());
+        if (null != transport.fallbackReason())
+        {
+            LOG.warn("transport {} asked for, using {}: {}", config.transport(), transport.name(), transport.fallbackReason());
+        }
+        this.acceptGroup = transport.newGroup(1, new DefaultThreadFactory("accept"), config.ioHandlers());
+        this.workerGroup = transport.newGroup(config.eventLoops(), new DefaultThreadFactory("loop"), config.ioHandlers());
+        this.serverChannelClass = transport.serverChannelClass();
 
         final List<EventExecutor> loops = new ArrayList<>();
         workerGroup.forEach(loops::add);
@@ -294,7 +290,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             " http " + address(httpServer) + " (HTTP/1.1, h2c)" +
             ", tls " + (null == tlsServer ? "off" : address(tlsServer) + " (h2, http/1.1 by ALPN)") +
             ", ingest " + address(ingestServer) + " (protocol v1, v2)" +
-            "; " + config.eventLoops() + " event loops (" + (Epoll.isAvailable() ? "epoll" : "nio") + ")" +
+            "; " + config.eventLoops() + " event loops (" + transport.name() + ")" +
             "; limits: history " + config.historyCount() + " events / " + config.historyBytes() + " bytes per topic, " +
             config.historyBudgetBytes() + " bytes in all, data " + config.maxDataBytes() + " bytes, " +
             config.maxTopics() + " topics, " + config.maxConnections() + " connections, subscriber buffer " +
@@ -466,6 +462,15 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
      * @return the worker event loops, whose fan-outs serve the subscribers of the channels registered
      *         on them; tests attach in-memory channels here to drive the real pipelines.
      */
+    /**
+     * @return the socket transport the event loops run: {@code epoll}, {@code io_uring} or {@code nio}; another than
+     *         the {@code transport} setting asked for when that one is not available here.
+     */
+    public String transportName()
+    {
+        return transport.name();
+    }
+
     public EventLoopGroup eventLoops()
     {
         return workerGroup;

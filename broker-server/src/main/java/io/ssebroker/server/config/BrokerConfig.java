@@ -1,12 +1,14 @@
 package io.ssebroker.server.config;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoHandlerFactory;
 import io.ssebroker.engine.EngineConfig;
 
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Every setting of a broker, with defaults suitable for a single node. Mutable while being built,
@@ -51,6 +53,8 @@ public final class BrokerConfig
     int sequencerBatch = 4096;
     int fanOutBatch = 8192;
     ByteBufAllocator allocator;
+    UnaryOperator<IoHandlerFactory> ioHandlers = UnaryOperator.identity();
+    String transport = "epoll";
     int tlsPort = -1;
     String tlsCertFile;
     String tlsKeyFile;
@@ -325,6 +329,32 @@ public final class BrokerConfig
     public ByteBufAllocator allocator()
     {
         return allocator;
+    }
+
+    /**
+     * Wraps the transport's I/O handlers of every event loop: for tests that add Netty's local transport to the
+     * broker's own loops. Default: unchanged.
+     */
+    public BrokerConfig ioHandlers(final UnaryOperator<IoHandlerFactory> wrap)
+    {
+        this.ioHandlers = wrap;
+        return this;
+    }
+
+    public UnaryOperator<IoHandlerFactory> ioHandlers()
+    {
+        return ioHandlers;
+    }
+
+    public BrokerConfig transport(final String transport)
+    {
+        this.transport = transport;
+        return this;
+    }
+
+    public String transport()
+    {
+        return transport;
     }
 
     public int tlsPort()

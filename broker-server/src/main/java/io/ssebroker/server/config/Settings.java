@@ -31,6 +31,8 @@ public final class Settings
             BrokerConfig::httpPort, (c, v) -> c.httpPort(v.intValue())),
         number("ingest-port", "TCP ingest port (0 picks a free port)", 0, 65535,
             BrokerConfig::ingestPort, (c, v) -> c.ingestPort(v.intValue())),
+        choice("transport", "Socket transport of the event loops; io_uring falls back to epoll, epoll to nio, where "
+                + "not available", List.of("epoll", "io_uring", "nio"), BrokerConfig::transport, BrokerConfig::transport),
         number("event-loops", "Event loop threads serving connections (default: the number of cores)", 1, 1024,
             BrokerConfig::eventLoops, (c, v) -> c.eventLoops(v.intValue())),
         number("history-count", "Events retained per topic", 1, 1 << 24,

@@ -64,7 +64,8 @@ public final class BrokerExtension implements BeforeAllCallback, AfterAllCallbac
     @Override
     public void beforeAll(final ExtensionContext context) throws InterruptedException
     {
-        broker = Broker.start(settings.apply(BrokerConfig.defaults().httpPort(0).ingestPort(0)));
+        broker = Broker.start(settings.apply(
+            BrokerConfig.defaults().httpPort(0).ingestPort(0).ioHandlers(WithLocalTransport::alongside)));
         if (null != publisherName)
         {
             publisher = IngestClient.connect("127.0.0.1", broker.ingestPort(), "", publisherName);
