@@ -215,11 +215,7 @@ public final class LogWriter
             // Idle: the last burst's retention goes out once the interval is up, not at the next publish. Not at
             // once: at light load the writer goes idle between most batches, and each snapshot is a pass over
             // every topic.
-            final long nowNs = System.nanoTime();
-            if (nowNs - topTopicsAtNs - TOP_TOPICS_INTERVAL_NS >= 0)
-            {
-                snapshotTopTopics(nowNs);
-            }
+            snapshotTopTopicsIfDue(System.nanoTime());
         }
     }
 
@@ -241,21 +237,26 @@ public final class LogWriter
         return mask;
     }
 
-    private void snapshotTopTopics(final long nowNs)
+    /**
+     * Takes the top-topics snapshot when the interval since the last one is up: each is a pass over every topic.
+     *
+     * @return whether it was taken.
+     */
+    private boolean snapshotTopTopicsIfDue(final long nowNs)
     {
+        if (nowNs - topTopicsAtNs - TOP_TOPICS_INTERVAL_NS < 0)
+        {
+            return false;
+        }
         topTopicsAtNs = nowNs;
         topTopicsStale = false;
         topTopics = retention.topTopics(TOP_TOPICS);
+        return true;
     }
 
     private void publishCounters()
     {
-        final long nowNs = System.nanoTime();
-        if (nowNs - topTopicsAtNs - TOP_TOPICS_INTERVAL_NS >= 0)
-        {
-            snapshotTopTopics(nowNs);
-        }
-        else
+        if (!snapshotTopTopicsIfDue(System.nanoTime()))
         {
             topTopicsStale = true;
         }

@@ -459,10 +459,6 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     }
 
     /**
-     * @return the worker event loops, whose fan-outs serve the subscribers of the channels registered
-     *         on them; tests attach in-memory channels here to drive the real pipelines.
-     */
-    /**
      * @return the socket transport the event loops run: {@code epoll}, {@code io_uring} or {@code nio}; another than
      *         the {@code transport} setting asked for when that one is not available here.
      */
@@ -471,6 +467,10 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
         return transport.name();
     }
 
+    /**
+     * @return the worker event loops, whose fan-outs serve the subscribers of the channels registered
+     *         on them; tests attach in-memory channels here to drive the real pipelines.
+     */
     public EventLoopGroup eventLoops()
     {
         return workerGroup;
