@@ -74,7 +74,8 @@ class Http2NghttpTest
             final long fence = RawHttp.publish(broker.httpPort(), "h2-nghttp", "fence");
 
             final String expected = PREAMBLE + "id: " + id + "\ndata: once\n\n" + "id: " + fence + "\ndata: fence\n\n";
-            Await.until(() -> "every stream to receive both events; nghttp: " + tail(client.stdout()),
+            Await.until(() -> "every stream to receive both events; " + shortStreams(bodies(client.stdoutBytes()), expected) +
+                    "; nghttp: " + tail(client.stdout()),
                 () -> allComplete(bodies(client.stdoutBytes()), expected.length()), Duration.ofSeconds(10));
 
             final Map<Integer, String> bodies = bodies(client.stdoutBytes());
@@ -101,6 +102,20 @@ class Http2NghttpTest
             }
         }
         return true;
+    }
+
+    /** @return which streams lack part of the expected body, and what each has, for a failure message. */
+    private static String shortStreams(final Map<Integer, String> bodies, final String expected)
+    {
+        final StringBuilder out = new StringBuilder().append(bodies.size()).append(" streams with DATA");
+        bodies.forEach((streamId, body) ->
+        {
+            if (body.length() < expected.length())
+            {
+                out.append("; stream ").append(streamId).append(" has only ").append(body.replace("\n", "\\n"));
+            }
+        });
+        return out.toString();
     }
 
     /**
