@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.server.edge.HttpBackend;
@@ -119,6 +121,8 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
      * an expectation it cannot meet (417) or a declared body over its limit (413): bare statuses with
      * no reason, no counter and no CORS, which the broker does not document (found by fuzzing the HTTP
      * port). h2c clients (curl, nghttp) upgrade with a bodiless request, so they are not affected.
+     * Nor is a request upgraded that HTTP/2 cannot carry: Netty's HTTP/1.1 decoder lets through a
+     * target with a NUL byte, say, which its HTTP/2 headers refuse (found by fuzzing too).
      */
     private final class BodilessUpgradeHandler extends HttpServerUpgradeHandler
     {
@@ -135,7 +139,25 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
                 !headers.contains(HttpHeaderNames.EXPECT) &&
                 !headers.contains(HttpHeaderNames.TRANSFER_ENCODING) &&
                 (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) ||
-                    "0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim()));
+                    "0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim())) &&
+                carriedByHttp2(request);
+        }
+
+        /** @return whether the request converts to HTTP/2 headers as {@code Http2BrokerHandler} will convert it. */
+        private boolean carriedByHttp2(final HttpRequest request)
+        {
+            final HttpHeaders headers = request.headers().copy()
+                .set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), "http");
+            try
+            {
+                HttpConversionUtil.toHttp2Headers(
+                    new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(), headers), true);
+                return true;
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return false;
+            }
         }
     }
 

@@ -66,6 +66,18 @@ class HttpUpgradeRequestTest
         probe.assertStillServing();
     }
 
+    @Test
+    void shouldAnswerOverHttp1WhenAnUpgradeRequestHasATargetHttp2CannotCarry() throws IOException
+    {
+        // The fragment is dropped from the path, so over HTTP/1.1 this is the health check; HTTP/2 refuses
+        // the NUL in :path, and upgrading it failed in the HTTP/2 handler (found by fuzzing).
+        final RawResponse response = exchange("GET /health#\0x HTTP/1.1\r\nHost: x\r\n" + UPGRADE + "\r\n");
+
+        assertEquals(200, response.status(), response.head());
+        assertEquals("ok\n", new String(response.body(), StandardCharsets.UTF_8));
+        probe.assertStillServing();
+    }
+
     private static RawResponse exchange(final String request) throws IOException
     {
         try (RawHttpConnection connection = RawHttpConnection.open(broker.httpPort()))
