@@ -613,8 +613,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         request = null;
         final Slot slot = new Slot(null, false, true, false);
         slot.response = responses.text(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-            "request not received completely within " + broker.config().requestTimeoutMs() + " ms\n", null);
+            requestTimeoutReason(broker.config().requestTimeoutMs()), null);
         enqueue(slot);
+    }
+
+    /** @return the body of the {@code 408}. */
+    static String requestTimeoutReason(final long timeoutMs)
+    {
+        return "request not received completely within " + timeoutMs + " ms\n";
     }
 
     private void releaseBody()

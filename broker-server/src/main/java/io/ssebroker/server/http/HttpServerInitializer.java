@@ -2,27 +2,37 @@ package io.ssebroker.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.ssebroker.metrics.Counter;
 import io.ssebroker.server.edge.HttpBackend;
+import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.http2.Http2BrokerHandler;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,10 +73,43 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
         "Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
         "too many connections from here; retry later\n").getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * The {@code 408} for a connection that sent nothing within the request timeout, byte for byte the
+     * answer {@link HttpRequestHandler} gives a request that does not complete, written without building
+     * the HTTP/1.1 handlers: a flood of idle connections is mostly this.
+     */
+    private final byte[] silentTimeout;
+
     public HttpServerInitializer(final HttpBackend broker)
     {
         this.broker = broker;
         this.responses = new HttpResponses(broker.config().corsOrigins());
+        this.silentTimeout = encode(responses.text(UnpooledByteBufAllocator.DEFAULT, HttpResponseStatus.REQUEST_TIMEOUT,
+            HttpRequestHandler.requestTimeoutReason(broker.config().requestTimeoutMs()), null));
+    }
+
+    /** @return the response as HTTP/1.1 puts it on the wire, with {@code Connection: close}; releases it. */
+    private static byte[] encode(final FullHttpResponse response)
+    {
+        try
+        {
+            HttpUtil.setKeepAlive(response, false);
+            final StringBuilder head = new StringBuilder()
+                .append(response.protocolVersion()).append(' ').append(response.status()).append("\r\n");
+            for (final Map.Entry<String, String> header : response.headers())
+            {
+                head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
+            }
+            final byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+            final byte[] bytes = Arrays.copyOf(headBytes, headBytes.length + response.content().readableBytes());
+            response.content().getBytes(response.content().readerIndex(), bytes, headBytes.length,
+                response.content().readableBytes());
+            return bytes;
+        }
+        finally
+        {
+            response.release();
+        }
     }
 
     @Override
@@ -169,6 +212,8 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
     private final class ProtocolDetector extends ByteToMessageDecoder
     {
         private ScheduledFuture<?> timeout;
+        /** Answered 408 and closing: whatever still arrives is dropped. */
+        private boolean timedOut;
 
         @Override
         public void handlerAdded(final ChannelHandlerContext ctx)
@@ -189,6 +234,16 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
             {
                 return;
             }
+            if (0 == actualReadableBytes())
+            {
+                timedOut = true;
+                broker.counters().increment(Counter.HTTP_REQUEST_TIMEOUT);
+                broker.httpMetrics().response(Protocol.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT.code());
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(silentTimeout)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            // Part of a request line (or of the HTTP/2 preface): answered by the HTTP/1.1 handlers, with
+            // what they make of those bytes.
             addHttp1(ctx.pipeline(), DETECTOR, false);
             ctx.pipeline().remove(this);
             ((HttpRequestHandler)ctx.pipeline().get(REQUESTS)).onRequestTimeout();
@@ -197,6 +252,11 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
         @Override
         protected void decode(final ChannelHandlerContext ctx, final ByteBuf in, final List<Object> out)
         {
+            if (timedOut)
+            {
+                in.skipBytes(in.readableBytes());
+                return;
+            }
             final ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
             try
             {

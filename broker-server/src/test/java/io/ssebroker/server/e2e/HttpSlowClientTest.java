@@ -78,12 +78,27 @@ class HttpSlowClientTest
     @Test
     void shouldAnswer408AndCloseWhenConnectionSendsNothing() throws Exception
     {
+        final long before = broker.counters().get(Counter.HTTP_REQUEST_TIMEOUT);
+        final RawResponse response;
         try (RawHttpConnection idle = RawHttpConnection.open(broker.httpPort()))
         {
-            final RawResponse response = idle.readResponse();
+            response = idle.readResponse();
             assertEquals(408, response.status(), response.toString());
             assertTrue(idle.awaitClose(), "connection must be closed after 408");
         }
+        assertEquals(before + 1, broker.counters().get(Counter.HTTP_REQUEST_TIMEOUT));
+
+        // The silent connection's 408 is written from fixed bytes; one that sent a byte of its request line is
+        // answered by the HTTP/1.1 handlers. Both must be the same answer.
+        try (RawHttpConnection started = RawHttpConnection.open(broker.httpPort()))
+        {
+            started.send("G");
+            final RawResponse handlers = started.readResponse();
+            assertEquals(handlers.head(), response.head());
+            assertEquals(handlers.bodyText(), response.bodyText());
+            assertEquals("request not received completely within " + REQUEST_TIMEOUT_MS + " ms\n", response.bodyText());
+        }
+        assertEquals(before + 2, broker.counters().get(Counter.HTTP_REQUEST_TIMEOUT));
         probe.assertStillServing();
     }
 
