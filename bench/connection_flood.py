@@ -9,12 +9,14 @@ Whenever the broker closes one (its request timeout), it is opened again, so the
 size for the whole run. Connections are spread over the source addresses 127.0.0.2, 127.0.0.3, ...
 (SOURCES of them), so 15,000 connections and their reopening do not run out of ephemeral ports.
 Stops by itself after SECONDS and prints one JSON line: connections opened, closed by the broker,
-the status lines the broker answered with, connect failures, and the largest number open at once.
+the status lines the broker answered with, connect failures, the largest number open at once and
+the client's own CPU seconds.
 
     connection_flood.py HOST PORT IDLE LORIS SECONDS [DRIP=1.0] [SOURCES=4]
 """
 import errno
 import json
+import resource
 import selectors
 import socket
 import sys
@@ -100,6 +102,8 @@ def main():
                         pass
         for kind in reopen:
             open_one(kind)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    stats["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
     print(json.dumps(stats))
     for s in list(conns):
         s.close()
