@@ -2,10 +2,12 @@ package io.ssebroker.client;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -46,7 +48,8 @@ public final class NettyTransport
     public static EventLoopGroup newEventLoopGroup(final int threads, final String threadName)
     {
         final DefaultThreadFactory threadFactory = new DefaultThreadFactory(threadName, true);
-        return epoll() ? Native.newGroup(threads, threadFactory) : new NioEventLoopGroup(threads, threadFactory);
+        return epoll() ? Native.newGroup(threads, threadFactory) :
+            new MultiThreadIoEventLoopGroup(threads, threadFactory, NioIoHandler.newFactory());
     }
 
     /**
@@ -86,12 +89,12 @@ public final class NettyTransport
 
         static EventLoopGroup newGroup(final int threads, final DefaultThreadFactory threadFactory)
         {
-            return new EpollEventLoopGroup(threads, threadFactory);
+            return new MultiThreadIoEventLoopGroup(threads, threadFactory, EpollIoHandler.newFactory());
         }
 
         static boolean isEpoll(final EventLoopGroup group)
         {
-            return group instanceof EpollEventLoopGroup;
+            return group instanceof IoEventLoopGroup && ((IoEventLoopGroup)group).isIoType(EpollIoHandler.class);
         }
 
         static Class<? extends SocketChannel> socketChannelClass()

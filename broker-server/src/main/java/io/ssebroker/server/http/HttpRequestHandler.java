@@ -341,6 +341,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
             return;
         }
 
+        counters.increment(Counter.STREAMS_OPENED);
         broker.httpMetrics().streamOpened(Protocol.HTTP_1_1);
         broker.httpMetrics().response(Protocol.HTTP_1_1, HttpResponseStatus.OK.code());
         cancelRequestTimeout();
@@ -360,8 +361,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
         ctx.pipeline().remove(this);
         channel.write(responses.streamHead(channel.alloc(), origin, http10), channel.voidPromise());
         stream.start(subscription.topicIndexes(), subscription.lastEventId());
-        // Counted once the subscription is on its topics, as on HTTP/2.
-        counters.increment(Counter.STREAMS_OPENED);
     }
 
     // ------------------------------------------------------------------------------------ publish

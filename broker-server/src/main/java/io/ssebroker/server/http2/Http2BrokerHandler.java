@@ -461,6 +461,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             reject(stream, rejection, origin);
             return;
         }
+        counters.increment(Counter.STREAMS_OPENED);
         broker.httpMetrics().streamOpened(Protocol.HTTP_2);
         broker.httpMetrics().response(Protocol.HTTP_2, HttpResponseStatus.OK.code());
         closeOpenFrame();
@@ -468,9 +469,6 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         final Http2StreamSink sink = new Http2StreamSink(this, stream);
         stream.setProperty(sinkKey, sink);
         sink.cursor = fanOut.subscribe(subscription.topicIndexes(), subscription.lastEventId(), sink, System.nanoTime());
-        // Counted once the subscription is on its topics: whoever sees the count and then publishes
-        // (the tests do) is sure the stream receives the event.
-        counters.increment(Counter.STREAMS_OPENED);
     }
 
     private Http2Headers streamHeaders(final String origin)

@@ -68,6 +68,11 @@ class Http2NghttpTest
             Await.until(() -> "the broker to open " + STREAMS + " streams, opened " +
                 (broker.counters().get(Counter.STREAMS_OPENED) - opened) + "; nghttp: " + tail(client.stdout()),
                 () -> broker.counters().get(Counter.STREAMS_OPENED) - opened == STREAMS, Duration.ofSeconds(10));
+            // The broker counts a stream before it puts it on the topic, and flushes the preamble after: only a
+            // stream whose preamble arrived is sure to receive what is published next.
+            Await.until(() -> "every stream's preamble; " + shortStreams(bodies(client.stdoutBytes()), PREAMBLE) +
+                    "; nghttp: " + tail(client.stdout()),
+                () -> allComplete(bodies(client.stdoutBytes()), PREAMBLE.length()), Duration.ofSeconds(10));
 
             final long id = RawHttp.publish(broker.httpPort(), "h2-nghttp", "once");
             // A second event after it: once every stream has it, a duplicate of the first would have arrived.
