@@ -139,9 +139,12 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     private final Runnable resumeWritable = this::resumeWritable;
     private ChannelHandlerContext ctx;
     /**
-     * For the event DATA written around the encoder: not individually watched (a failing connection is closed
-     * as a whole), and unlike {@code ctx.voidPromise()} it does not fire {@code exceptionCaught} for every frame
-     * still queued when the connection closes.
+     * For every frame the handler writes: none is individually watched (a failing connection is closed as a
+     * whole, and the encoder reports its own failures to the connection), and unlike {@code ctx.voidPromise()}
+     * it does not fire {@code exceptionCaught} for every frame still queued when the connection closes. With
+     * that promise, a connection closed while the flow controller held its streams' DATA (windows shut under
+     * load) fired one exception per queued frame, each logged as a warning at the pipeline's tail: 79,118 of
+     * them in 30 s at 10,000 streams x 1,000 events/s.
      */
     private ChannelPromise unwatched;
     private ScheduledFuture<?> prefaceTimeout;
@@ -465,7 +468,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         broker.httpMetrics().streamOpened(Protocol.HTTP_2);
         broker.httpMetrics().response(Protocol.HTTP_2, HttpResponseStatus.OK.code());
         closeOpenFrame();
-        encoder().writeHeaders(ctx, stream.id(), streamHeaders(origin), 0, false, ctx.voidPromise());
+        encoder().writeHeaders(ctx, stream.id(), streamHeaders(origin), 0, false, unwatched);
         final Http2StreamSink sink = new Http2StreamSink(this, stream);
         stream.setProperty(sinkKey, sink);
         sink.cursor = fanOut.subscribe(subscription.topicIndexes(), subscription.lastEventId(), sink, System.nanoTime());
@@ -660,10 +663,10 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
             final ByteBuf content = response.content();
             final boolean hasBody = !head && content.isReadable();
             final Http2Headers headers = HttpConversionUtil.toHttp2Headers(response, true);
-            encoder().writeHeaders(ctx, stream.id(), headers, 0, !hasBody, ctx.voidPromise());
+            encoder().writeHeaders(ctx, stream.id(), headers, 0, !hasBody, unwatched);
             if (hasBody)
             {
-                encoder().writeData(ctx, stream.id(), content.retain(), 0, true, ctx.voidPromise());
+                encoder().writeData(ctx, stream.id(), content.retain(), 0, true, unwatched);
             }
         }
         finally
@@ -692,7 +695,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
         if (endOfStream || !writeDataNow(stream, data))
         {
             closeOpenFrame();
-            encoder().writeData(ctx, stream.id(), data, 0, endOfStream, ctx.voidPromise());
+            encoder().writeData(ctx, stream.id(), data, 0, endOfStream, unwatched);
         }
     }
 
@@ -793,7 +796,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     void resetStream(final int streamId, final Http2Error error)
     {
         closeOpenFrame();
-        resetStream(ctx, streamId, error.code(), ctx.voidPromise());
+        resetStream(ctx, streamId, error.code(), unwatched);
         flushConnection();
     }
 
