@@ -25,9 +25,13 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.edge.ConnectionErrors;
 import io.ssebroker.server.edge.HttpBackend;
 import io.ssebroker.server.metrics.HttpMetrics.Protocol;
 import io.ssebroker.server.http2.Http2BrokerHandler;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -68,6 +72,8 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
     public static final String UPGRADE = "http-upgrade";
     public static final String REQUESTS = "http-requests";
     public static final String HTTP2 = "http2";
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpServerInitializer.class);
 
     private final HttpBackend broker;
     private final HttpResponses responses;
@@ -235,6 +241,17 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
         protected void handlerRemoved0(final ChannelHandlerContext ctx)
         {
             timeout.cancel(false);
+        }
+
+        /**
+         * Before the protocol is known nothing behind this handles errors: a peer resetting a connection it has
+         * not used yet (a load generator exiting, a browser's unused preconnect) is counted, not logged.
+         */
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            ConnectionErrors.onException(broker.counters(), LOG, "HTTP connection", ctx, cause);
+            ctx.close();
         }
 
         private void onTimeout(final ChannelHandlerContext ctx)

@@ -1,0 +1,50 @@
+package io.ssebroker.server.e2e;
+
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.testing.Await;
+import io.ssebroker.server.testing.BrokerExtension;
+import io.ssebroker.server.testing.ServingProbeExtension;
+import io.ssebroker.server.testing.WarningLog;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A client that resets its connection before sending a byte (a load generator exiting, a browser's unused
+ * preconnect) is routine: counted as an I/O error, not logged as a warning. It reached the pipeline's tail while
+ * the broker still waited to tell HTTP/1.1 from HTTP/2 (found at the end of a load run).
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class HttpResetBeforeRequestTest
+{
+    @RegisterExtension
+    static final BrokerExtension broker = BrokerExtension.withDefaults();
+
+    @RegisterExtension
+    final ServingProbeExtension probe = new ServingProbeExtension(broker);
+
+    @Test
+    void shouldCountNotLogAConnectionResetBeforeItsFirstByte() throws Exception
+    {
+        final long ioErrors = broker.counters().get(Counter.CONNECTION_IO_ERRORS);
+        try (WarningLog warnings = WarningLog.install())
+        {
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), broker.httpPort()))
+            {
+                // Established, so whenever the broker accepts it, its first read finds ECONNRESET.
+                socket.setSoLinger(true, 0);
+            }
+            Await.until(() -> "the reset to be counted", () -> broker.counters().get(Counter.CONNECTION_IO_ERRORS) > ioErrors,
+                Duration.ofSeconds(10));
+            probe.assertStillServing();
+            assertEquals("", warnings.drain());
+        }
+    }
+}
