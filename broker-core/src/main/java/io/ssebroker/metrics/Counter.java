@@ -45,6 +45,8 @@ public enum Counter
     CONNECTIONS_REFUSED_TOTAL("connections_refused_total_limit"),
     CONNECTIONS_REFUSED_PER_ADDRESS("connections_refused_per_address_limit"),
     CONNECTION_IO_ERRORS("connection_io_errors"),
+    /** TLS connections whose handshake failed on what the client sent: not TLS at all, or refused by TLS itself. */
+    TLS_HANDSHAKE_FAILURES("tls_handshake_failures"),
     SEQUENCER_ERRORS("sequencer_errors"),
     HANDLER_EXCEPTIONS("handler_exceptions");
 

@@ -3,10 +3,18 @@ package io.ssebroker.server.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslContext;
+import io.ssebroker.metrics.Counter;
+import io.ssebroker.server.edge.ConnectionErrors;
 import io.ssebroker.server.edge.HttpBackend;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
 
 /**
  * Pipeline of a new connection on the TLS port:
@@ -21,6 +29,8 @@ public final class TlsServerInitializer extends ChannelInitializer<Channel>
 {
     public static final String TLS = "tls";
     public static final String ALPN = "alpn";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsServerInitializer.class);
 
     private final HttpBackend broker;
     private final SslContext sslContext;
@@ -53,6 +63,27 @@ public final class TlsServerInitializer extends ChannelInitializer<Channel>
         {
             // A client that offers no ALPN (curl --http1.1, old clients) speaks HTTP/1.1.
             super(ApplicationProtocolNames.HTTP_1_1);
+        }
+
+        /**
+         * Before ALPN has chosen, nothing behind this handles errors, and Netty's handler would log each one
+         * as a warning. A peer resetting a connection before or during its handshake is counted as an I/O
+         * error; a handshake that fails on what the client sent (plain HTTP to this port, a protocol or
+         * cipher TLS refuses) is bad input, counted and logged at debug; only anything else is logged.
+         */
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            if (cause instanceof NotSslRecordException || cause instanceof DecoderException && cause.getCause() instanceof SSLException)
+            {
+                broker.counters().increment(Counter.TLS_HANDSHAKE_FAILURES);
+                LOG.debug("TLS handshake failed: {}: {}", ctx.channel(), cause.toString());
+            }
+            else
+            {
+                ConnectionErrors.onException(broker.counters(), LOG, "TLS connection", ctx, cause);
+            }
+            ctx.close();
         }
 
         @Override

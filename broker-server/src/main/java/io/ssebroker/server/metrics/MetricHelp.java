@@ -45,6 +45,7 @@ final class MetricHelp
         HELP.put("connections_refused_total_limit", "Connections refused over --max-connections");
         HELP.put("connections_refused_per_address_limit", "Connections refused over --max-connections-per-address");
         HELP.put("connection_io_errors", "Connections that ended with an I/O error (usually the peer resetting)");
+        HELP.put("tls_handshake_failures", "TLS connections whose handshake failed on what the client sent (plain HTTP, no shared cipher, ...)");
         HELP.put("sequencer_errors", "Errors thrown by the sequencer (each is logged)");
         HELP.put("handler_exceptions", "Unexpected exceptions in connection handlers (each is logged)");
         HELP.put("events_delivered", "Events written to subscribers, replays included, per event loop");
