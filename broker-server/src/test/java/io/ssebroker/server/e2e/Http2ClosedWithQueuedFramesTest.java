@@ -55,10 +55,10 @@ class Http2ClosedWithQueuedFramesTest
             // Small stream windows, so the broker's DATA goes through the flow controller as the grants come in.
             final ByteArrayOutputStream opening = new ByteArrayOutputStream();
             opening.write(H2Wire.PREFACE);
-            frame(opening, H2Wire.SETTINGS, 0, 0, new byte[] {0, 0x4, 0, 0, 0x10, 0});
+            H2Wire.writeFrame(opening, H2Wire.SETTINGS, 0, 0, new byte[] {0, 0x4, 0, 0, 0x10, 0});
             for (int i = 0; i < STREAMS; i++)
             {
-                frame(opening, H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, 1 + 2 * i,
+                H2Wire.writeFrame(opening, H2Wire.HEADERS, H2Wire.END_HEADERS | H2Wire.END_STREAM, 1 + 2 * i,
                     H2Wire.requestBlock("GET", "/events?topic=h2-queued", "127.0.0.1"));
             }
             out.write(opening.toByteArray());
@@ -74,10 +74,10 @@ class Http2ClosedWithQueuedFramesTest
             {
                 broker.publisher().publish("h2-queued", null, data).get(10, TimeUnit.SECONDS);
                 final ByteArrayOutputStream grants = new ByteArrayOutputStream();
-                frame(grants, H2Wire.WINDOW_UPDATE, 0, 0, ByteBuffer.allocate(4).putInt(WINDOW_GRANT * STREAMS).array());
+                H2Wire.writeFrame(grants, H2Wire.WINDOW_UPDATE, 0, 0, ByteBuffer.allocate(4).putInt(WINDOW_GRANT * STREAMS).array());
                 for (int i = 0; i < STREAMS; i++)
                 {
-                    frame(grants, H2Wire.WINDOW_UPDATE, 0, 1 + 2 * i, ByteBuffer.allocate(4).putInt(WINDOW_GRANT).array());
+                    H2Wire.writeFrame(grants, H2Wire.WINDOW_UPDATE, 0, 1 + 2 * i, ByteBuffer.allocate(4).putInt(WINDOW_GRANT).array());
                 }
                 out.write(grants.toByteArray());
                 out.flush();
@@ -90,17 +90,5 @@ class Http2ClosedWithQueuedFramesTest
             probe.assertStillServing();
             assertEquals("", warnings.drain());
         }
-    }
-
-    private static void frame(final ByteArrayOutputStream out, final int type, final int flags, final int streamId,
-        final byte[] payload)
-    {
-        out.write(payload.length >>> 16);
-        out.write(payload.length >>> 8);
-        out.write(payload.length);
-        out.write(type);
-        out.write(flags);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(streamId).array());
-        out.writeBytes(payload);
     }
 }

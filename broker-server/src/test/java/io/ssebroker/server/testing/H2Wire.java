@@ -130,6 +130,16 @@ public final class H2Wire implements AutoCloseable
      */
     public H2Wire frame(final int type, final int flags, final int streamId, final byte[] payload) throws IOException
     {
+        writeFrame(out, type, flags, streamId, payload);
+        return this;
+    }
+
+    /**
+     * Writes one frame's bytes, for a client that drives its own socket.
+     */
+    public static void writeFrame(final OutputStream out, final int type, final int flags, final int streamId,
+        final byte[] payload) throws IOException
+    {
         out.write(payload.length >>> 16);
         out.write(payload.length >>> 8);
         out.write(payload.length);
@@ -137,7 +147,6 @@ public final class H2Wire implements AutoCloseable
         out.write(flags);
         out.write(ByteBuffer.allocate(4).putInt(streamId).array());
         out.write(payload);
-        return this;
     }
 
     public H2Wire headers(final int streamId, final int flags, final byte[] fragment) throws IOException
