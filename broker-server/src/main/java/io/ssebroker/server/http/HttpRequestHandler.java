@@ -36,6 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -78,6 +79,8 @@ import java.util.concurrent.TimeUnit;
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter
 {
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
+    /** A request that does not complete is answered between the request timeout and this fraction more. */
+    private static final long TIMEOUT_SPREAD = 4;
     private static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
 
     private final HttpBackend broker;
@@ -587,7 +590,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
     {
         cancelRequestTimeout();
         requestTimeout = ctx.executor().schedule(
-            this::onRequestTimeout, broker.config().requestTimeoutMs(), TimeUnit.MILLISECONDS);
+            this::onRequestTimeout, spreadTimeoutNs(broker.config().requestTimeoutMs()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * @return a moment between the request timeout and a quarter more, drawn for each connection: connections a
+     *         flood opens together would otherwise time out together, and be opened again together, each time a
+     *         burst on the loops that serve the streams (bench/connection-flood.sh, docs/reliability.md).
+     */
+    static long spreadTimeoutNs(final long timeoutMs)
+    {
+        final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        return timeoutNs + ThreadLocalRandom.current().nextLong(timeoutNs / TIMEOUT_SPREAD + 1);
     }
 
     private void cancelRequestTimeout()

@@ -37,7 +37,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,9 +62,6 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
 
     /** Largest HTTP/1.1 request that may ask for an upgrade to h2c, body included. */
     private static final int MAX_UPGRADE_REQUEST_BYTES = 64 * 1024;
-
-    /** A connection that sends nothing is closed between the request timeout and this fraction more. */
-    private static final long IDLE_TIMEOUT_SPREAD = 4;
 
     public static final String DETECTOR = "http-detector";
     public static final String CODEC = "http-codec";
@@ -228,13 +224,9 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
         @Override
         public void handlerAdded(final ChannelHandlerContext ctx)
         {
-            // A client that sends nothing is answered like one whose request never completes: 408, though
-            // spread over up to a quarter more: connections a flood opens together would otherwise time
-            // out together, and be opened again together, each time a burst on the loops that serve
-            // the streams (bench/connection-flood.sh, docs/reliability.md).
-            final long timeoutNs = TimeUnit.MILLISECONDS.toNanos(broker.config().requestTimeoutMs());
+            // A client that sends nothing is answered like one whose request never completes: 408.
             timeout = ctx.executor().schedule(() -> onTimeout(ctx),
-                timeoutNs + ThreadLocalRandom.current().nextLong(timeoutNs / IDLE_TIMEOUT_SPREAD + 1), TimeUnit.NANOSECONDS);
+                HttpRequestHandler.spreadTimeoutNs(broker.config().requestTimeoutMs()), TimeUnit.NANOSECONDS);
         }
 
         @Override
