@@ -9,12 +9,14 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -33,10 +35,9 @@ import io.ssebroker.server.http2.Http2BrokerHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -94,28 +95,20 @@ public final class HttpServerInitializer extends ChannelInitializer<Channel>
             HttpRequestHandler.requestTimeoutReason(broker.config().requestTimeoutMs()), null));
     }
 
-    /** @return the response as HTTP/1.1 puts it on the wire, with {@code Connection: close}; releases it. */
+    /** @return the response as Netty's HTTP/1.1 encoder puts it on the wire, with {@code Connection: close}. */
     private static byte[] encode(final FullHttpResponse response)
     {
-        try
+        HttpUtil.setKeepAlive(response, false);
+        final EmbeddedChannel encoder = new EmbeddedChannel(new HttpResponseEncoder());
+        encoder.writeOutbound(response);
+        final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (ByteBuf part = encoder.readOutbound(); null != part; part = encoder.readOutbound())
         {
-            HttpUtil.setKeepAlive(response, false);
-            final StringBuilder head = new StringBuilder()
-                .append(response.protocolVersion()).append(' ').append(response.status()).append("\r\n");
-            for (final Map.Entry<String, String> header : response.headers())
-            {
-                head.append(header.getKey()).append(": ").append(header.getValue()).append("\r\n");
-            }
-            final byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-            final byte[] bytes = Arrays.copyOf(headBytes, headBytes.length + response.content().readableBytes());
-            response.content().getBytes(response.content().readerIndex(), bytes, headBytes.length,
-                response.content().readableBytes());
-            return bytes;
+            wire.writeBytes(ByteBufUtil.getBytes(part));
+            part.release();
         }
-        finally
-        {
-            response.release();
-        }
+        encoder.finishAndReleaseAll();
+        return wire.toByteArray();
     }
 
     @Override
