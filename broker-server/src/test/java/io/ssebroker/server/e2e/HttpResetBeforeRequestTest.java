@@ -1,8 +1,8 @@
 package io.ssebroker.server.e2e;
 
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
