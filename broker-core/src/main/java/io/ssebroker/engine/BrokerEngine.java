@@ -3,6 +3,7 @@ package io.ssebroker.engine;
 import io.netty.buffer.ByteBufAllocator;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.fanout.LoopFanOut;
+import io.ssebroker.fanout.LoopTimer;
 import io.ssebroker.ingest.Deduplication;
 import io.ssebroker.ingest.IngestRing;
 import io.ssebroker.ingest.PublisherSessions;
@@ -21,6 +22,7 @@ import org.agrona.concurrent.SystemEpochClock;
 
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -112,6 +114,10 @@ public final class BrokerEngine
                 TimeUnit.MILLISECONDS.toNanos(config.heartbeatMs()),
                 config.retryMs(),
                 metrics);
+            if (config.writeLingerNs() > 0)
+            {
+                fanOuts[reader].writeLinger(config.writeLingerNs(), timerOf(loops.get(reader)));
+            }
             final int loop = reader;
             metrics.gauge("log_lag_entries", () -> log.lag(loop), "loop", Integer.toString(loop));
         }
@@ -336,6 +342,19 @@ public final class BrokerEngine
         {
             fanOuts[i].wake();
         }
+    }
+
+    /**
+     * The loop's own scheduler as a fan-out timer: the write linger needs a delayed task on the loop, which every
+     * Netty event loop offers.
+     */
+    private static LoopTimer timerOf(final Executor loop)
+    {
+        if (!(loop instanceof ScheduledExecutorService scheduler))
+        {
+            throw new IllegalArgumentException("a write linger needs event loops that schedule tasks: " + loop);
+        }
+        return (task, delayNs) -> scheduler.schedule(task, delayNs, TimeUnit.NANOSECONDS);
     }
 
     /** Runs the sequencer on its own thread and names that thread to the ingest ring's wake-up. */

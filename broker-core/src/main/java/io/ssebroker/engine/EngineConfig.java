@@ -23,6 +23,8 @@ import java.util.function.Predicate;
  * @param retryMs            the {@code retry:} sent at stream start.
  * @param flushLingerNs      how long the sequencer holds its next batch after one that emptied the ring, so that
  *                           what arrives meanwhile goes out in one wake-up and one write per channel; 0 for none.
+ * @param writeLingerNs      how long after a subscriber's write its next one waits, so that the events arriving
+ *                           meanwhile go out in one socket write; 0 for none (see {@code LoopFanOut#writeLinger}).
  */
 public record EngineConfig(
     int ingestRingBytes,
@@ -40,6 +42,7 @@ public record EngineConfig(
     long slowGraceMs,
     long heartbeatMs,
     long retryMs,
-    long flushLingerNs)
+    long flushLingerNs,
+    long writeLingerNs)
 {
 }

@@ -35,6 +35,7 @@ public final class FanOutStats
     private final AtomicCounter deepReplayFailures;
     private final AtomicCounter deepReplayEvents;
     private final AtomicCounter heartbeats;
+    private final AtomicCounter lingers;
     private final AtomicCounter subscribers;
     private final AtomicCounter[] evictions = new AtomicCounter[EvictionReason.values().length];
 
@@ -55,6 +56,7 @@ public final class FanOutStats
         deepReplayFailures = registry.counter("deep_replay_failures", Kind.COUNTER, "loop", index);
         deepReplayEvents = registry.counter("deep_replay_events", Kind.COUNTER, "loop", index);
         heartbeats = registry.counter("heartbeats_sent", Kind.COUNTER, "loop", index);
+        lingers = registry.counter("subscriber_writes_lingered", Kind.COUNTER, "loop", index);
         subscribers = registry.counter("subscribers", Kind.GAUGE, "loop", index);
         for (final EvictionReason reason : EvictionReason.values())
         {
@@ -110,6 +112,15 @@ public final class FanOutStats
     void deepReplayed(final int events)
     {
         deepReplayEvents.getAndAddOrdered(events);
+    }
+
+    /** @param cursors subscriber writes a drain held back for the write linger. */
+    void lingered(final int cursors)
+    {
+        if (0 != cursors)
+        {
+            lingers.getAndAddOrdered(cursors);
+        }
     }
 
     void heartbeatSent()

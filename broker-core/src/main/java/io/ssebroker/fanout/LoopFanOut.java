@@ -29,6 +29,12 @@ import java.util.function.LongSupplier;
  *         who is keeping up)
  * </pre>
  *
+ * <h2>Write linger</h2>
+ * With {@link #writeLinger} set, step 3 holds a cursor written less than the linger ago: the loop writes it
+ * when the linger after its previous write is over, with everything that arrived meanwhile, in one socket
+ * write. A cursor quiet for longer is written at once, so the linger costs latency only to events behind
+ * another in a busy spell; a loop too busy to drain more often than the linger holds nothing.
+ *
  * <h2>Back pressure and eviction</h2>
  * A cursor whose sink is not writable stops advancing and is marked stalled; it resumes on
  * {@link #onWritable}. {@link #onTimer} evicts a cursor stalled for longer than the grace period
@@ -95,6 +101,19 @@ public final class LoopFanOut
 
     private SinkConnection[] connectionsToFlush = new SinkConnection[16];
     private int connectionsToFlushCount;
+
+    /** Write linger: a cursor written less than this long ago waits for the rest of it; 0 for none. */
+    private long writeLingerNs;
+    private LoopTimer lingerTimer;
+    /** Cursors held back by the write linger, in the order they were held. */
+    private SubscriberCursor[] lingering = new SubscriberCursor[16];
+    private int lingeringCount;
+    /** When the earliest pending linger task runs; meaningful while {@link #lingerTaskPending}. */
+    private long lingerTaskAtNs;
+    private boolean lingerTaskPending;
+    /** Set by {@link #release()}: a linger task that runs after it finds nothing to write. */
+    private boolean released;
+    private final Runnable lingerTask = this::runLingerTask;
 
     private final FanOutStats stats;
     /** SSE bytes of the events written since the last {@link FanOutStats#delivered} (loop-confined). */
@@ -172,6 +191,26 @@ public final class LoopFanOut
     public void deepHistory(final DeepHistory deepHistory)
     {
         this.deepHistory = deepHistory;
+    }
+
+    /**
+     * Holds a subscriber's next write until {@code lingerNs} after its previous one, so that events arriving
+     * meanwhile go out in one socket write: per subscriber and adaptive, so a stream that has been quiet for
+     * longer is written at once and only the events behind it in a busy spell wait, by at most the linger.
+     * Subscribe catch-up, writes after back-pressure and heartbeats are never held. Call before the first
+     * subscribe.
+     *
+     * @param lingerNs 0 for none (the default): every drain writes at once.
+     * @param timer    runs the held writes on this loop when their linger is over.
+     */
+    public void writeLinger(final long lingerNs, final LoopTimer timer)
+    {
+        if (lingerNs < 0)
+        {
+            throw new IllegalArgumentException("write linger must not be negative: " + lingerNs);
+        }
+        this.writeLingerNs = lingerNs;
+        this.lingerTimer = timer;
     }
 
     public FanOutStats stats()
@@ -304,14 +343,37 @@ public final class LoopFanOut
         // still one flush per channel per batch, and the slices and outbound entries of one channel
         // go out before the next channel's are made, which keeps Netty's per-thread object pools
         // from running dry. Shared connections are flushed once, after all their streams wrote.
+        final long lingerNs = this.writeLingerNs;
+        long earliestLingerEndNs = Long.MAX_VALUE;
+        int held = 0;
         for (int i = 0; i < count; i++)
         {
             final SubscriberCursor cursor = dirty[i];
             dirty[i] = null;
             cursor.dirty = false;
+            if (0 != lingerNs && !cursor.closed)
+            {
+                final long lingerEndNs = cursor.lastWriteNs + lingerNs;
+                if (cursor.lingering)
+                {
+                    continue;
+                }
+                if (lingerEndNs - nowNs > 0)
+                {
+                    linger(cursor);
+                    held++;
+                    earliestLingerEndNs = Math.min(earliestLingerEndNs, lingerEndNs);
+                    continue;
+                }
+            }
             delivered += writeAndEndBatch(cursor, nowNs);
         }
         dirtyCount = 0;
+        if (0 != held)
+        {
+            stats.lingered(held);
+            scheduleLingerTask(earliestLingerEndNs, nowNs);
+        }
         flushConnections();
         stats.delivered(delivered, bytesWritten);
         bytesWritten = 0;
@@ -337,6 +399,77 @@ public final class LoopFanOut
             endBatch(cursor.sink);
         }
         return written;
+    }
+
+    private void linger(final SubscriberCursor cursor)
+    {
+        cursor.lingering = true;
+        if (lingeringCount == lingering.length)
+        {
+            lingering = Arrays.copyOf(lingering, lingeringCount * 2);
+        }
+        lingering[lingeringCount++] = cursor;
+    }
+
+    private void scheduleLingerTask(final long atNs, final long nowNs)
+    {
+        // One task is enough unless this linger ends before the pending one runs.
+        if (!lingerTaskPending || atNs - lingerTaskAtNs < 0)
+        {
+            lingerTaskPending = true;
+            lingerTaskAtNs = atNs;
+            lingerTimer.schedule(lingerTask, Math.max(0, atNs - nowNs));
+        }
+    }
+
+    private void runLingerTask()
+    {
+        if (!released)
+        {
+            writeLingering(System.nanoTime());
+        }
+    }
+
+    /**
+     * Writes the held cursors whose linger is over (or nearly: within an eighth of it, not worth a timer of its
+     * own) and schedules the next task for the rest. Package-private for tests, which pass their own clock.
+     */
+    void writeLingering(final long nowNs)
+    {
+        // The task that called this ran; a later one still queued (scheduled for an earlier end) finds less to do.
+        lingerTaskPending = false;
+        final SubscriberCursor[] held = this.lingering;
+        final long slackNs = writeLingerNs >> 3;
+        long earliestLingerEndNs = Long.MAX_VALUE;
+        long delivered = 0;
+        int kept = 0;
+        for (int i = 0, n = lingeringCount; i < n; i++)
+        {
+            final SubscriberCursor cursor = held[i];
+            held[i] = null;
+            if (cursor.closed)
+            {
+                cursor.lingering = false;
+                continue;
+            }
+            final long lingerEndNs = cursor.lastWriteNs + writeLingerNs;
+            if (lingerEndNs - nowNs > slackNs)
+            {
+                held[kept++] = cursor;
+                earliestLingerEndNs = Math.min(earliestLingerEndNs, lingerEndNs);
+                continue;
+            }
+            cursor.lingering = false;
+            delivered += writeAndEndBatch(cursor, nowNs);
+        }
+        lingeringCount = kept;
+        flushConnections();
+        stats.delivered(delivered, bytesWritten);
+        bytesWritten = 0;
+        if (Long.MAX_VALUE != earliestLingerEndNs)
+        {
+            scheduleLingerTask(earliestLingerEndNs, nowNs);
+        }
     }
 
     private void endBatch(final SubscriberSink sink)
@@ -981,6 +1114,9 @@ public final class LoopFanOut
      */
     public void release()
     {
+        released = true;
+        Arrays.fill(lingering, 0, lingeringCount, null);
+        lingeringCount = 0;
         final long published = log.published();
         for (long s = log.consumed(reader); s < published; s++)
         {

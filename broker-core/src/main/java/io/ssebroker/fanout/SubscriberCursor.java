@@ -24,6 +24,8 @@ public final class SubscriberCursor
     int allIndex = -1;
     boolean dirty;
     boolean needsFlush;
+    /** Held back by the write linger: {@link LoopFanOut} writes it when the linger is over. */
+    boolean lingering;
     boolean closed;
     /** Non-null while the cursor is served from the deep history, before it is registered. */
     DeepReplay deepReplay;

@@ -40,6 +40,7 @@ public final class BrokerConfig
     long retryMs = 3000;
     long heartbeatMs = 15_000;
     long flushLingerUs = 500;
+    long writeLingerUs = 0;
     int subscriberBufferBytes = 256 * 1024;
     int socketSendBufferBytes = 128 * 1024;
     long slowGraceMs = 10_000;
@@ -200,6 +201,17 @@ public final class BrokerConfig
     public long flushLingerUs()
     {
         return flushLingerUs;
+    }
+
+    public BrokerConfig writeLingerUs(final long lingerUs)
+    {
+        this.writeLingerUs = lingerUs;
+        return this;
+    }
+
+    public long writeLingerUs()
+    {
+        return writeLingerUs;
     }
 
     public BrokerConfig heartbeatMs(final long heartbeatMs)
@@ -862,7 +874,8 @@ public final class BrokerConfig
             slowGraceMs,
             heartbeatMs,
             retryMs,
-            TimeUnit.MICROSECONDS.toNanos(flushLingerUs));
+            TimeUnit.MICROSECONDS.toNanos(flushLingerUs),
+            TimeUnit.MICROSECONDS.toNanos(writeLingerUs));
     }
 
     /**

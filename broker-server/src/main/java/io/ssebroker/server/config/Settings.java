@@ -57,6 +57,10 @@ public final class Settings
             "After a batch, how long newer events wait to go out together (one wake-up and write per channel); "
                 + "the first event after a quiet spell goes at once; 0 = none", 0, 100_000,
             BrokerConfig::flushLingerUs, BrokerConfig::flushLingerUs),
+        number("write-linger-us",
+            "How long after a subscriber's write its next one waits, so the events meanwhile go out in one socket "
+                + "write; a stream quiet for longer is written at once; 0 = none", 0, 1_000_000,
+            BrokerConfig::writeLingerUs, BrokerConfig::writeLingerUs),
         number("subscriber-buffer-bytes", "Outbound bytes a subscriber may have queued before it counts as slow",
             4096, 1 << 30, BrokerConfig::subscriberBufferBytes, (c, v) -> c.subscriberBufferBytes(v.intValue())),
         number("socket-send-buffer-bytes",

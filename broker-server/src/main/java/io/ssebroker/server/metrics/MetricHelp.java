@@ -57,6 +57,7 @@ final class MetricHelp
         HELP.put("deep_replay_failures", "Deep replays that could not read the stream (answered history-truncated)");
         HELP.put("deep_replay_events", "Events written to resuming subscribers from the cluster's stream");
         HELP.put("heartbeats_sent", "Heartbeat comments sent on idle streams");
+        HELP.put("subscriber_writes_lingered", "Subscriber writes held for the write linger, per event loop");
         HELP.put("subscribers", "Subscribers held, per event loop");
         HELP.put("subscribers_evicted", "Subscribers evicted, per event loop and reason");
         HELP.put("events_sequenced", "Events given an id and appended to the log");
