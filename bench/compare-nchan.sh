@@ -25,9 +25,12 @@
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
 #
 # Per point it also reports CPU per delivery (user and sys apart), write syscalls per second and deliveries per
-# write syscall (/proc/PID/io syscw: counts write and writev, not send/sendto/sendmsg, so a server writing single
-# buffers with send is undercounted; strace -c -f gives the full mix) and wake-ups per second (voluntary context
-# switches of all the server's threads).
+# write syscall, and wake-ups per second (voluntary context switches of all the server's threads). Write syscalls
+# are every write, writev, send, sendto, sendmsg and sendmmsg of the server's threads in the window (socket writes
+# and eventfd wake-ups alike), counted in the kernel by `perf stat` on the syscall tracepoints where perf can (root,
+# Debian's linux-perf); otherwise /proc/PID/io syscw, which counts write and writev only, so a server writing
+# single buffers with send is undercounted (the table's header says which was used).
+#   SYSCALL_COUNT=auto      auto (perf where it works, else syscw) or syscw
 #
 # Only loopback addresses are used; every process this script starts is stopped by its PID on exit.
 set -euo pipefail
@@ -167,6 +170,18 @@ total_counts() {
     echo "$user $sys $syscw $wakeups"
 }
 
+# Whether write syscalls are counted with perf stat on the syscall tracepoints (see the header).
+use_perf_syscalls() {
+    [ "${SYSCALL_COUNT:-auto}" = auto ] && command -v perf >/dev/null 2>&1 &&
+        perf stat -x, -e syscalls:sys_enter_sendto -- true >/dev/null 2>&1
+}
+PERF_WRITE_EVENTS="syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendmmsg"
+
+# perf_write_syscalls CSV -> the sum of the counts perf stat -x, wrote (0 when none).
+perf_write_syscalls() {
+    awk -F, '$1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' "$1" 2>/dev/null || echo 0
+}
+
 total_rss_kb() {
     local sum=0 pid rss
     for pid in $(server_pids "$1"); do
@@ -275,11 +290,24 @@ run_point() {
     sleep $(( ramp + 3 + warmup ))
     window_before="$(total_cpu_ticks "$SERVER_PID")"
     counts_before="$(total_counts "$SERVER_PID")"
+    local perf_pid=""
+    if [ -n "$PERF_SYSCALLS" ]; then
+        perf stat -x, -e "$PERF_WRITE_EVENTS" -p "$(server_pids "$SERVER_PID" | paste -sd, -)" -o "$dir/syscalls.csv" \
+            -- sleep "$SECONDS_PER_POINT" >/dev/null 2>&1 &
+        perf_pid=$!
+        STARTED_PIDS+=("$perf_pid")
+    fi
     sleep $(( SECONDS_PER_POINT * 3 / 4 ))
     rss_kb="$(total_rss_kb "$SERVER_PID")"
     sleep $(( SECONDS_PER_POINT - SECONDS_PER_POINT * 3 / 4 ))
     window_after="$(total_cpu_ticks "$SERVER_PID")"
     counts_after="$(total_counts "$SERVER_PID")"
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        # The syscw field of both samples replaced by perf's count over the same window.
+        counts_before="$(echo "$counts_before" | awk '{ $3 = 0; print }')"
+        counts_after="$(echo "$counts_after" | awk -v w="$(perf_write_syscalls "$dir/syscalls.csv")" '{ $3 = w; print }')"
+    fi
     wait "$loadgen_pid" || log "loadgen exited with $? (see $dir/loadgen.log)"
     cpu_after="$(total_cpu_ticks "$SERVER_PID")"
     local cpu_s window_cpu_s
@@ -331,6 +359,11 @@ table_header() {
     } >"$TABLE"
 }
 
+PERF_SYSCALLS=""
+if use_perf_syscalls; then
+    PERF_SYSCALLS=1
+fi
+
 run_matrix() {
     TABLE="$OUT/results.md"
     {
@@ -342,6 +375,11 @@ run_matrix() {
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
         echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
         echo "Subscribers over $PROTOCOL (broker-h1: HTTP/1.1); warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
+        if [ -n "$PERF_SYSCALLS" ]; then
+            echo "Write syscalls: write, writev, send(to), sendmsg, sendmmsg of the server's threads, counted by perf stat."
+        else
+            echo "Write syscalls: /proc/PID/io syscw (write and writev only; send and sendto are not counted)."
+        fi
         echo
     } >"$OUT/header.md"
     table_header
