@@ -126,6 +126,53 @@ class WriteLingerTest
     }
 
     @Test
+    void shouldStallAHeldSubscriberThatTurnedUnwritableAndCatchItUpWhenWritable()
+    {
+        try (EngineHarness engine = lingering())
+        {
+            final RecordingSink sink = new RecordingSink();
+            final SubscriberCursor cursor = engine.subscribe(sink, null, "t");
+            engine.nowNs += 1000 * MS;
+            final long firstWriteNs = engine.nowNs;
+            engine.publish("t", "", "a");
+            engine.nowNs += MS;
+            engine.publish("t", "", "b");
+            sink.writable = false;
+
+            engine.fanOut.writeLingering(firstWriteNs + LINGER_NS);
+            assertEquals(List.of(EPOCH), sink.ids());
+            assertTrue(cursor.isStalled(), "not writable when its linger ended: stalled like any slow subscriber");
+
+            sink.writable = true;
+            engine.fanOut.onWritable(cursor, firstWriteNs + LINGER_NS + MS);
+            assertEquals(List.of(EPOCH, EPOCH + 1), sink.ids(), "back-pressure ends: written at once, not held");
+        }
+    }
+
+    @Test
+    void shouldEvictAHeldSubscriberThatHistoryNoLongerReaches()
+    {
+        try (EngineHarness engine = new EngineHarness(3, 1 << 30, false))
+        {
+            engine.fanOut.writeLinger(LINGER_NS, timer);
+            final RecordingSink sink = new RecordingSink();
+            engine.subscribe(sink, null, "t");
+            engine.nowNs += 1000 * MS;
+            final long firstWriteNs = engine.nowNs;
+            engine.publish("t", "", "first");
+            for (int i = 0; i < 5; i++)
+            {
+                engine.nowNs += MS / 10;
+                engine.publish("t", "", "burst " + i);
+            }
+
+            engine.fanOut.writeLingering(firstWriteNs + LINGER_NS);
+            assertEquals(EvictionReason.LAPPED, sink.closedFor, "5 events behind a history of 3: lapped, not skipped");
+            assertEquals(List.of(EPOCH), sink.ids());
+        }
+    }
+
+    @Test
     void shouldNotHoldAnythingWithoutALinger()
     {
         try (EngineHarness engine = new EngineHarness(100, 1 << 30, false))
