@@ -529,7 +529,45 @@ public final class LoopFanOut
             }
         }
 
-        if (1 == topics.length)
+        if (1 == topics.length && sink.takesFrameRuns())
+        {
+            // Runs of frames back to back in one slab (a hot topic's frames, in id order) leave as one slice each:
+            // one reference to the slab and one outbound entry per run, where a slice per event would take and give
+            // back a reference to the slab, shared with the other loops, for every delivery. The writability check
+            // is per run: a run stays within one slab, so the bound is overshot by at most a slab.
+            final TopicHistory history = histories[topics[0]];
+            long position = positions[0];
+            final long head = history.head();
+            while (position < head && history.id(position) <= lastSentId)
+            {
+                position++;
+            }
+            while (position < head && sink.isWritable())
+            {
+                long end = position + 1;
+                long payloadBytes = history.payloadLength(position);
+                while (end < head && history.followsPrevious(end))
+                {
+                    payloadBytes += history.payloadLength(end);
+                    end++;
+                }
+                final int events = (int)(end - position);
+                if (1 == events)
+                {
+                    sink.writeEvent(history.retainedFrame(position), history.payloadOffset(position), (int)payloadBytes);
+                }
+                else
+                {
+                    sink.writeFrames(history.retainedFrames(position, end), events);
+                }
+                bytesWritten += payloadBytes;
+                lastSentId = history.id(end - 1);
+                written += events;
+                position = end;
+            }
+            positions[0] = position;
+        }
+        else if (1 == topics.length)
         {
             final TopicHistory history = histories[topics[0]];
             long position = positions[0];

@@ -35,6 +35,26 @@ public interface SubscriberSink
     void writeEvent(ByteBuf frame, int payloadOffset, int payloadLength);
 
     /**
+     * Whether the sink sends frames exactly as encoded (HTTP/1.1 chunks, back to back), so that consecutive frames
+     * lying one after the other in one shared buffer may reach it as one slice through {@link #writeFrames}: one
+     * reference and one outbound entry for the run instead of one per event.
+     */
+    default boolean takesFrameRuns()
+    {
+        return false;
+    }
+
+    /**
+     * Queues {@code events} consecutive frames that lie back to back in one shared buffer, as one slice of it,
+     * without flushing; takes ownership of {@code frames}. Called only when {@link #takesFrameRuns()}.
+     */
+    default void writeFrames(final ByteBuf frames, final int events)
+    {
+        frames.release();
+        throw new UnsupportedOperationException("this sink takes frames one at a time");
+    }
+
+    /**
      * Queues SSE text made by the engine for this stream alone (the preamble, a {@code reset}
      * notice) without flushing; takes ownership of {@code sseText}.
      */

@@ -78,6 +78,28 @@ final class TopicHistory
     }
 
     /**
+     * @return whether the frame at {@code position} starts where the one before it ends, in the same buffer: the
+     *         two can leave as one slice. {@code position} must be above {@link #tail()}.
+     */
+    boolean followsPrevious(final long position)
+    {
+        final int slot = (int)(position & mask);
+        final int previous = (int)((position - 1) & mask);
+        return buffers[slot] == buffers[previous] && offsets[previous] + lengths[previous] == offsets[slot];
+    }
+
+    /**
+     * @return a new reference to the frames at {@code from} up to {@code to} (exclusive), which lie back to back in
+     *         one buffer ({@link #followsPrevious}), as one retained slice, owned by the caller.
+     */
+    ByteBuf retainedFrames(final long from, final long to)
+    {
+        final int first = (int)(from & mask);
+        final int last = (int)((to - 1) & mask);
+        return buffers[first].retainedSlice(offsets[first], offsets[last] + lengths[last] - offsets[first]);
+    }
+
+    /**
      * @return where the SSE bytes of the frame at {@code position} start, relative to the frame.
      */
     int payloadOffset(final long position)

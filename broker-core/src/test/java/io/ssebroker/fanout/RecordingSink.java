@@ -16,6 +16,12 @@ final class RecordingSink implements SubscriberSink
     /** Memory address of each frame's first byte: equal addresses mean one shared encoding. */
     final List<Long> addresses = new ArrayList<>();
     boolean writable = true;
+    /** When set, the sink takes runs of frames as one slice ({@link #writeFrames}), as the HTTP/1.1 sink does. */
+    boolean takesRuns;
+    /** When non-negative, the sink turns unwritable after this many more writes (events or runs). */
+    int writesUntilUnwritable = -1;
+    /** Events in each write the sink was handed, in order: 1 for {@link #writeEvent}, the run's length for a run. */
+    final List<Integer> writes = new ArrayList<>();
     /** Frames as handed over, chunk framing included, for checking the recorded payload position. */
     final StringBuilder frames = new StringBuilder();
     int flushes;
@@ -36,6 +42,57 @@ final class RecordingSink implements SubscriberSink
         text.append(frame.toString(frame.readerIndex() + payloadOffset, payloadLength, StandardCharsets.UTF_8));
         addresses.add(frame.hasMemoryAddress() ? frame.memoryAddress() + frame.readerIndex() : -1L);
         frame.release();
+        wrote(1);
+    }
+
+    @Override
+    public boolean takesFrameRuns()
+    {
+        return takesRuns;
+    }
+
+    /**
+     * Takes the run apart along its chunk framing ({@code <hex length>\r\n<SSE bytes>\r\n} per frame), so that
+     * {@link #text} and {@link #addresses} read as if each frame had come on its own.
+     */
+    @Override
+    public void writeFrames(final ByteBuf run, final int events)
+    {
+        if (!takesRuns)
+        {
+            throw new AssertionError("a run handed to a sink that takes frames one at a time");
+        }
+        frames.append(run.toString(StandardCharsets.UTF_8));
+        int at = run.readerIndex();
+        int found = 0;
+        while (at < run.writerIndex())
+        {
+            addresses.add(run.hasMemoryAddress() ? run.memoryAddress() + at : -1L);
+            int lineEnd = at;
+            while (run.getByte(lineEnd) != '\r')
+            {
+                lineEnd++;
+            }
+            final int length = Integer.parseInt(run.toString(at, lineEnd - at, StandardCharsets.US_ASCII), 16);
+            text.append(run.toString(lineEnd + 2, length, StandardCharsets.UTF_8));
+            at = lineEnd + 2 + length + 2;
+            found++;
+        }
+        run.release();
+        if (found != events)
+        {
+            throw new AssertionError("a run said to hold " + events + " frames holds " + found);
+        }
+        wrote(events);
+    }
+
+    private void wrote(final int events)
+    {
+        writes.add(events);
+        if (writesUntilUnwritable > 0 && 0 == --writesUntilUnwritable)
+        {
+            writable = false;
+        }
     }
 
     @Override

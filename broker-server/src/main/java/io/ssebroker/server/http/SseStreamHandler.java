@@ -151,6 +151,25 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
         }
     }
 
+    @Override
+    public boolean takesFrameRuns()
+    {
+        return !unchunked;
+    }
+
+    @Override
+    public void writeFrames(final ByteBuf frames, final int events)
+    {
+        if (inactive)
+        {
+            frames.release();
+            return;
+        }
+        // Already one slice of its slab, taken through the slab's own reference (and leak tracker).
+        writeRun();
+        ctx.write(frames, unwatched);
+    }
+
     /** Writes the queued run as one slice of its slab (or the single frame as it is). */
     private void writeRun()
     {
