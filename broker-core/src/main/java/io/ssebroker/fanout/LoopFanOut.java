@@ -533,8 +533,8 @@ public final class LoopFanOut
         {
             // Runs of frames back to back in one slab (a hot topic's frames, in id order) leave as one slice each:
             // one reference to the slab and one outbound entry per run, where a slice per event would take and give
-            // back a reference to the slab, shared with the other loops, for every delivery. The writability check
-            // is per run: a run stays within one slab, so the bound is overshot by at most a slab.
+            // back a reference to the slab, shared with the other loops, for every delivery. A run ends with the
+            // frame that reaches the sink's room, so its bound is overshot by at most one frame, as one at a time.
             final TopicHistory history = histories[topics[0]];
             long position = positions[0];
             final long head = history.head();
@@ -542,12 +542,15 @@ public final class LoopFanOut
             {
                 position++;
             }
-            while (position < head && sink.isWritable())
+            long room;
+            while (position < head && (room = sink.writableBytes()) > 0)
             {
                 long end = position + 1;
+                long runBytes = history.frameLength(position);
                 long payloadBytes = history.payloadLength(position);
-                while (end < head && history.followsPrevious(end))
+                while (end < head && runBytes < room && history.followsPrevious(end))
                 {
+                    runBytes += history.frameLength(end);
                     payloadBytes += history.payloadLength(end);
                     end++;
                 }

@@ -35,6 +35,16 @@ public interface SubscriberSink
     void writeEvent(ByteBuf frame, int payloadOffset, int payloadLength);
 
     /**
+     * @return how many more bytes the sink takes before it stops being writable (0 when it is not): a run of frames
+     *         ({@link #writeFrames}) is cut where it reaches this, so the sink's bound is overshot by at most one
+     *         frame, as when frames come one at a time.
+     */
+    default long writableBytes()
+    {
+        return isWritable() ? Long.MAX_VALUE : 0;
+    }
+
+    /**
      * Whether consecutive frames lying one after the other in one shared buffer may reach the sink as one slice
      * through {@link #writeFrames}: one reference to the shared buffer for the run instead of one per event. An
      * HTTP/1.1 sink sends the run as it is; one that frames the SSE bytes its own way finds each frame's by its chunk

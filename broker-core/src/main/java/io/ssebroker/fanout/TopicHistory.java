@@ -100,6 +100,14 @@ final class TopicHistory
     }
 
     /**
+     * @return the length of the frame at {@code position}, chunk framing included.
+     */
+    int frameLength(final long position)
+    {
+        return lengths[(int)(position & mask)];
+    }
+
+    /**
      * @return where the SSE bytes of the frame at {@code position} start, relative to the frame.
      */
     int payloadOffset(final long position)

@@ -18,6 +18,10 @@ final class RecordingSink implements SubscriberSink
     boolean writable = true;
     /** When set, the sink takes runs of frames as one slice ({@link #writeFrames}), as the HTTP/1.1 sink does. */
     boolean takesRuns;
+    /** When non-negative, the frame bytes the sink takes before it turns unwritable, as a socket's bound. */
+    long roomBytes = -1;
+    /** Frame bytes handed over, chunk framing included. */
+    long frameBytes;
     /** When non-negative, the sink turns unwritable after this many more writes (events or runs). */
     int writesUntilUnwritable = -1;
     /** Events in each write the sink was handed, in order: 1 for {@link #writeEvent}, the run's length for a run. */
@@ -32,13 +36,24 @@ final class RecordingSink implements SubscriberSink
     @Override
     public boolean isWritable()
     {
-        return writable;
+        return writable && (roomBytes < 0 || frameBytes < roomBytes);
+    }
+
+    @Override
+    public long writableBytes()
+    {
+        if (!isWritable())
+        {
+            return 0;
+        }
+        return roomBytes < 0 ? Long.MAX_VALUE : roomBytes - frameBytes;
     }
 
     @Override
     public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         frames.append(frame.toString(StandardCharsets.UTF_8));
+        frameBytes += frame.readableBytes();
         text.append(frame.toString(frame.readerIndex() + payloadOffset, payloadLength, StandardCharsets.UTF_8));
         addresses.add(frame.hasMemoryAddress() ? frame.memoryAddress() + frame.readerIndex() : -1L);
         frame.release();
@@ -63,6 +78,7 @@ final class RecordingSink implements SubscriberSink
             throw new AssertionError("a run handed to a sink that takes frames one at a time");
         }
         frames.append(run.toString(StandardCharsets.UTF_8));
+        frameBytes += run.readableBytes();
         int at = run.readerIndex();
         int found = 0;
         while (at < run.writerIndex())

@@ -106,6 +106,12 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     }
 
     @Override
+    public long writableBytes()
+    {
+        return Math.max(0, ctx.channel().bytesBeforeUnwritable() - (null == runFirst ? 0 : runBytes));
+    }
+
+    @Override
     public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         if (inactive)

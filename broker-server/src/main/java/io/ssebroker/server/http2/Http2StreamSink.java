@@ -53,6 +53,12 @@ final class Http2StreamSink implements SubscriberSink
     }
 
     @Override
+    public long writableBytes()
+    {
+        return ended ? 0 : connection.writableBytes(stream);
+    }
+
+    @Override
     public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         // The slice is ours alone: narrowing its indexes to the SSE bytes copies nothing.
