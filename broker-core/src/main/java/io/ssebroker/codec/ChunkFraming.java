@@ -60,24 +60,4 @@ public final class ChunkFraming
             text.release();
         }
     }
-
-    /**
-     * The size of the chunk whose header starts at {@code index}: its hexadecimal digits up to the CR LF, as
-     * {@link SseFrameEncoder} writes them (no extensions). Its data starts at
-     * {@code index + SseFrameEncoder.chunkHeaderLength(size)}. For a transport that takes the frames of a run apart
-     * (HTTP/2 DATA carries the SSE bytes alone).
-     */
-    public static int chunkSizeAt(final ByteBuf frames, final int index)
-    {
-        int size = 0;
-        for (int i = index; ; i++)
-        {
-            final byte b = frames.getByte(i);
-            if ('\r' == b)
-            {
-                return size;
-            }
-            size = (size << 4) | (b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10);
-        }
-    }
 }

@@ -45,10 +45,9 @@ public interface SubscriberSink
     }
 
     /**
-     * Whether consecutive frames lying one after the other in one shared buffer may reach the sink as one slice
-     * through {@link #writeFrames}: one reference to the shared buffer for the run instead of one per event. An
-     * HTTP/1.1 sink sends the run as it is; one that frames the SSE bytes its own way finds each frame's by its chunk
-     * header ({@link io.ssebroker.codec.ChunkFraming#chunkSizeAt}).
+     * Whether the sink sends frames exactly as encoded (HTTP/1.1 chunks, back to back), so that consecutive frames
+     * lying one after the other in one shared buffer may reach it as one slice through {@link #writeFrames}: one
+     * reference to the shared buffer and one outbound entry for the run instead of one per event.
      */
     default boolean takesFrameRuns()
     {

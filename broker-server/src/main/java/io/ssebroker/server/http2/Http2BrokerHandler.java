@@ -688,20 +688,6 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
     }
 
     /**
-     * @return bytes the stream may still be written before it stops being writable: the smaller of its window, the
-     *         connection's and the channel's room (at least 1 while writable, so the next frame goes as before).
-     */
-    long writableBytes(final Http2Stream stream)
-    {
-        if (!flow.isWritable(stream))
-        {
-            return 0;
-        }
-        final long windows = Math.min(flow.windowSize(stream), flow.windowSize(connectionStream));
-        return Math.max(1, Math.min(windows, ctx.channel().bytesBeforeUnwritable()));
-    }
-
-    /**
      * Writes a subscription's bytes as DATA on its stream; the fan-out flushes the connection.
      */
     void writeData(final Http2Stream stream, final ByteBuf data, final boolean endOfStream)

@@ -4,9 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.ssebroker.codec.ChunkFraming;
 import io.ssebroker.codec.SseControlFrames;
-import io.ssebroker.codec.SseFrameEncoder;
 import io.ssebroker.fanout.EvictionReason;
 import io.ssebroker.fanout.SinkConnection;
 import io.ssebroker.fanout.SubscriberCursor;
@@ -53,46 +51,12 @@ final class Http2StreamSink implements SubscriberSink
     }
 
     @Override
-    public long writableBytes()
-    {
-        return ended ? 0 : connection.writableBytes(stream);
-    }
-
-    @Override
     public void writeEvent(final ByteBuf frame, final int payloadOffset, final int payloadLength)
     {
         // The slice is ours alone: narrowing its indexes to the SSE bytes copies nothing.
         final int start = frame.readerIndex() + payloadOffset;
         frame.setIndex(start, start + payloadLength);
         connection.writeData(stream, frame, false);
-    }
-
-    @Override
-    public boolean takesFrameRuns()
-    {
-        return true;
-    }
-
-    /**
-     * Each frame's SSE bytes become a non-retained slice of the run, all counted on the run's own reference count,
-     * which only this loop touches: the shared slab's count, which the other loops and the sequencer update too, is
-     * taken once for the run and given back once when the last of them is written.
-     */
-    @Override
-    public void writeFrames(final ByteBuf frames, final int events)
-    {
-        if (events > 1)
-        {
-            frames.retain(events - 1);
-        }
-        int at = frames.readerIndex();
-        for (int i = 0; i < events; i++)
-        {
-            final int length = ChunkFraming.chunkSizeAt(frames, at);
-            final int start = at + SseFrameEncoder.chunkHeaderLength(length);
-            connection.writeData(stream, frames.slice(start, length), false);
-            at = start + length + 2;
-        }
     }
 
     @Override
