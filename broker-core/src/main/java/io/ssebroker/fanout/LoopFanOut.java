@@ -111,9 +111,7 @@ public final class LoopFanOut
     /** When the earliest pending linger task runs; meaningful while {@link #lingerTaskPending}. */
     private long lingerTaskAtNs;
     private boolean lingerTaskPending;
-    /** Set by {@link #release()}: a linger task that runs after it finds nothing to write. */
-    private boolean released;
-    private final Runnable lingerTask = this::runLingerTask;
+    private final Runnable lingerTask = () -> writeLingering(System.nanoTime());
 
     private final FanOutStats stats;
     /** SSE bytes of the events written since the last {@link FanOutStats#delivered} (loop-confined). */
@@ -353,11 +351,11 @@ public final class LoopFanOut
             cursor.dirty = false;
             if (0 != lingerNs && !cursor.closed)
             {
-                final long lingerEndNs = cursor.lastWriteNs + lingerNs;
                 if (cursor.lingering)
                 {
                     continue;
                 }
+                final long lingerEndNs = cursor.lastWriteNs + lingerNs;
                 if (lingerEndNs - nowNs > 0)
                 {
                     linger(cursor);
@@ -419,14 +417,6 @@ public final class LoopFanOut
             lingerTaskPending = true;
             lingerTaskAtNs = atNs;
             lingerTimer.schedule(lingerTask, Math.max(0, atNs - nowNs));
-        }
-    }
-
-    private void runLingerTask()
-    {
-        if (!released)
-        {
-            writeLingering(System.nanoTime());
         }
     }
 
@@ -1155,7 +1145,7 @@ public final class LoopFanOut
      */
     public void release()
     {
-        released = true;
+        // A linger task still queued then finds nothing held.
         Arrays.fill(lingering, 0, lingeringCount, null);
         lingeringCount = 0;
         final long published = log.published();

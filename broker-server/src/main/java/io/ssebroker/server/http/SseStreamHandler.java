@@ -101,13 +101,14 @@ final class SseStreamHandler extends ChannelInboundHandlerAdapter implements Sub
     @Override
     public boolean isWritable()
     {
-        // The run is not in the channel's count yet: the bound holds for both together.
-        return null == runFirst ? ctx.channel().isWritable() : ctx.channel().bytesBeforeUnwritable() > runBytes;
+        return writableBytes() > 0;
     }
 
     @Override
     public long writableBytes()
     {
+        // The run is not in the channel's count yet: the bound holds for both together. Netty gives 0 bytes before
+        // unwritable once the channel is not writable.
         return Math.max(0, ctx.channel().bytesBeforeUnwritable() - (null == runFirst ? 0 : runBytes));
     }
 
