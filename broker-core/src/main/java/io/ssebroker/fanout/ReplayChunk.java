@@ -18,7 +18,8 @@ import java.util.Arrays;
  *
  * <h2>Reference counting</h2>
  * The chunk owns its buffer; {@link #retainedFrame} hands out new references and {@link #release} gives back the
- * chunk's own, once.
+ * chunk's own, once. A chunk handed to several readers (a {@link DeepHistory} that shares one read among resumes from
+ * the same point) is {@link #retain retained} once per extra reader, and each reader releases it once.
  * <p>
  * <b>Threading:</b> built on one thread, then handed to the event loop, which reads and releases it.
  */
@@ -123,7 +124,27 @@ public final class ReplayChunk
         return null == frames ? 0 : frames.refCnt();
     }
 
-    /** Gives back the chunk's buffer. Once. */
+    /** @return bytes of encoded frames the chunk holds. */
+    public int bytes()
+    {
+        return null == frames ? 0 : frames.writerIndex();
+    }
+
+    /**
+     * Takes another reference to the chunk for one more reader, who releases it once; nothing for a failed chunk.
+     *
+     * @return this chunk.
+     */
+    public ReplayChunk retain()
+    {
+        if (null != frames)
+        {
+            frames.retain();
+        }
+        return this;
+    }
+
+    /** Gives back the chunk's buffer: once per reference taken ({@link #retain}), once for its own. */
     public void release()
     {
         if (null != frames)

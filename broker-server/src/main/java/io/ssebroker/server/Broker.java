@@ -144,7 +144,7 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             if (null != cluster)
             {
                 // Resumes from below this node's history are read back from the stream.
-                engine.fanOut(reader).deepHistory(cluster.history(alloc));
+                engine.fanOut(reader).deepHistory(cluster.history(alloc, metrics));
             }
         }
         this.connectionLimits = new ConnectionLimits(config.maxConnections(), config.maxConnectionsPerAddress(), counters);

@@ -87,6 +87,13 @@ public final class ClusterLink implements AutoCloseable
     private static final long PROGRESS_CHECK_MS = 1_000;
     /** Checks in a row with the stream ahead and nothing applied before the consumer is started again. */
     private static final int STALLED_CHECKS = 2;
+    /**
+     * How long a chunk read back for one resume serves the other resumes from the same point. Subscribers of a lost
+     * node reconnect over their retry delays (the preamble's {@code retry} plus the clients' jitter: seconds).
+     */
+    static final long SHARE_REPLAY_MS = 5_000;
+    /** Bytes of chunks kept for sharing at most: a chunk is up to 1,000 events of each of its topics. */
+    static final long SHARE_REPLAY_MAX_BYTES = 64L << 20;
 
     private final BrokerConfig config;
     private final Connection connection;
@@ -97,7 +104,7 @@ public final class ClusterLink implements AutoCloseable
     private final long lastSequenceAtStart;
     private volatile JetStreamInput input;
     private volatile MessageConsumer consumer;
-    private StreamHistory history;
+    private io.ssebroker.fanout.SharedDeepHistory history;
     private volatile boolean stopped;
     /** Restarts the consumer off the NATS threads, one at a time, and runs the progress check. */
     private final java.util.concurrent.ScheduledExecutorService restarts =
@@ -410,13 +417,19 @@ public final class ClusterLink implements AutoCloseable
     }
 
     /**
-     * @return the stream read back for resumes from below this node's history; the link closes it.
+     * @return the stream read back for resumes from below this node's history, one read shared by the resumes from
+     *         the same point within {@link #SHARE_REPLAY_MS}; the link closes it.
      */
-    public synchronized io.ssebroker.fanout.DeepHistory history(final io.netty.buffer.ByteBufAllocator alloc)
+    public synchronized io.ssebroker.fanout.DeepHistory history(
+        final io.netty.buffer.ByteBufAllocator alloc,
+        final io.ssebroker.metrics.MetricsRegistry metrics)
     {
         if (null == history)
         {
-            history = new StreamHistory(connection, streamName, epochBase, alloc, config.maxDataBytes());
+            history = new io.ssebroker.fanout.SharedDeepHistory(
+                new StreamHistory(connection, streamName, epochBase, alloc, config.maxDataBytes()), System::nanoTime,
+                TimeUnit.MILLISECONDS.toNanos(SHARE_REPLAY_MS), SHARE_REPLAY_MAX_BYTES,
+                metrics.counter("deep_replay_shared_loads", io.ssebroker.metrics.MetricsRegistry.Kind.COUNTER));
         }
         return history;
     }

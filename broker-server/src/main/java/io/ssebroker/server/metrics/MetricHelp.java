@@ -55,6 +55,7 @@ final class MetricHelp
         HELP.put("subscriber_resets_sent", "reset notices sent to resuming subscribers");
         HELP.put("deep_replays", "Resumes from below this node's history served from the cluster's stream");
         HELP.put("deep_replay_failures", "Deep replays that could not read the stream (answered history-truncated)");
+        HELP.put("deep_replay_shared_loads", "Deep-replay chunks served from another resume's read of the same point");
         HELP.put("deep_replay_events", "Events written to resuming subscribers from the cluster's stream");
         HELP.put("heartbeats_sent", "Heartbeat comments sent on idle streams");
         HELP.put("subscriber_writes_lingered", "Subscriber writes held for the write linger, per event loop");

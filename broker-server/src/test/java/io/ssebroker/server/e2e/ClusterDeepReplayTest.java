@@ -102,6 +102,52 @@ class ClusterDeepReplayTest
     }
 
     @Test
+    void shouldShareOneStreamReadAmongResumesFromTheSamePoint() throws Exception
+    {
+        final Broker node = node(c -> c);
+        final IngestClient publisher = publisher(node);
+        final List<Long> ids = publishAlternating(publisher, 300, "storm").get(0);
+
+        // A reconnect storm in small: the subscribers of one topic all resume from the same id, below memory.
+        final int resumes = 8;
+        final List<SseStream> streams = new ArrayList<>();
+        for (int i = 0; i < resumes; i++)
+        {
+            streams.add(subscribe(node, "topic=storm", "Last-Event-ID: " + ids.get(5)));
+        }
+        for (final SseStream stream : streams)
+        {
+            for (int n = 6; n < ids.size(); n++)
+            {
+                assertNext(stream, ids.get(n), "storm-" + n);
+            }
+        }
+        final long live = publisher.publish("storm", "", "live".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        for (final SseStream stream : streams)
+        {
+            assertNext(stream, live, "live");
+        }
+        final String metrics = RawHttp.get(node.httpPort(), "/metrics").bodyText();
+        assertEquals(resumes, metricValue(metrics, "sse_deep_replays_total"), metrics);
+        assertEquals(resumes - 1, metricValue(metrics, "sse_deep_replay_shared_loads_total"),
+            "one read from the stream, shared by the other resumes: " + metrics);
+    }
+
+    /** The sum of a metric's samples in a Prometheus exposition. */
+    private static long metricValue(final String exposition, final String name)
+    {
+        long sum = 0;
+        for (final String line : exposition.split("\n"))
+        {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{"))
+            {
+                sum += (long)Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    @Test
     void shouldMergeSeveralTopicsInIdOrderWhenReplayingFromTheStream() throws Exception
     {
         final Broker node = node(c -> c);
