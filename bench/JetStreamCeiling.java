@@ -24,12 +24,13 @@ import io.nats.client.impl.NatsMessage;
  * file-backed stream, and optionally one ordered consumer reading them back, as each broker node does. The figure is
  * the ceiling a node's publish path can reach on the same machine.
  * <pre>
- *   java -cp JNATS_JAR bench/JetStreamCeiling.java nats://127.0.0.1:4222 SECONDS WINDOW [CONSUMER]
+ *   java -cp JNATS_JAR bench/JetStreamCeiling.java nats://127.0.0.1:4222 SECONDS WINDOW [CONSUMER [REPLICAS]]
  * </pre>
  * CONSUMER: none (default), {@code pull:N} (the simplified API's ordered consumer, pulls of N messages, as the broker
- * consumes) or {@code push} (the push-based ordered consumer with flow control).
- * Prints acknowledged publishes per second and, when consuming, messages consumed per second. Deletes its stream
- * ({@code ceiling}) before and after.
+ * consumes) or {@code push} (the push-based ordered consumer with flow control). REPLICAS (default 1): the stream's
+ * replication factor; more than 1 needs a JetStream cluster of at least that many servers.
+ * Prints acknowledged publishes per second, the publish-to-ack latency (p50, p99, max) and, when consuming, messages
+ * consumed per second. Deletes its stream ({@code ceiling}) before and after.
  */
 public final class JetStreamCeiling
 {
@@ -40,6 +41,7 @@ public final class JetStreamCeiling
         final int window = args.length > 2 ? Integer.parseInt(args[2]) : 8192;
         final String mode = args.length > 3 ? args[3] : "none";
         final boolean consume = !"none".equals(mode);
+        final int replicas = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         try (Connection connection = Nats.connect(url))
         {
             final JetStreamManagement management = connection.jetStreamManagement();
@@ -52,7 +54,7 @@ public final class JetStreamCeiling
                 // first run
             }
             management.addStream(StreamConfiguration.builder().name("ceiling").subjects("ceiling.>")
-                .storageType(StorageType.File).duplicateWindow(Duration.ofMinutes(2)).build());
+                .storageType(StorageType.File).replicas(replicas).duplicateWindow(Duration.ofMinutes(2)).build());
             final JetStream jetStream = connection.jetStream();
             final AtomicLong consumed = new AtomicLong();
             AutoCloseable consumer = null;
@@ -73,6 +75,8 @@ public final class JetStreamCeiling
             }
             final byte[] data = new byte[100];
             final ArrayDeque<CompletableFuture<PublishAck>> inFlight = new ArrayDeque<>();
+            final ArrayDeque<Long> sentAtNs = new ArrayDeque<>();
+            final LatencySample latencies = new LatencySample();
             long acked = 0;
             long sent = 0;
             final long startNs = System.nanoTime();
@@ -84,9 +88,11 @@ public final class JetStreamCeiling
                     final Headers headers = new Headers().put("Nats-Msg-Id", "n:ceiling:" + sent);
                     inFlight.add(jetStream.publishAsync(NatsMessage.builder().subject("ceiling.t" + (sent % 10))
                         .headers(headers).data(data).build()));
+                    sentAtNs.add(System.nanoTime());
                     sent++;
                 }
                 inFlight.poll().get(30, TimeUnit.SECONDS);
+                latencies.add(System.nanoTime() - sentAtNs.poll());
                 acked++;
             }
             final double elapsed = (System.nanoTime() - startNs) / 1e9;
@@ -95,13 +101,43 @@ public final class JetStreamCeiling
             {
                 inFlight.poll().get(30, TimeUnit.SECONDS);
             }
-            System.out.printf("published and acknowledged: %.0f msgs/s (window %d, %d s)%n", acked / elapsed, window, seconds);
+            System.out.printf("published and acknowledged: %.0f msgs/s (window %d, %d s, replicas %d)%n",
+                acked / elapsed, window, seconds, replicas);
+            System.out.printf("publish to ack: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", latencies.quantileMs(0.50),
+                latencies.quantileMs(0.99), latencies.quantileMs(1.0));
             if (consume)
             {
                 System.out.printf("consumed by one ordered consumer (%s): %.0f msgs/s%n", mode, consumedInWindow / elapsed);
                 consumer.close();
             }
             management.deleteStream("ceiling");
+        }
+    }
+
+    /** Publish-to-ack times of one run, in nanoseconds (every ack of a short run fits in memory). */
+    private static final class LatencySample
+    {
+        private long[] values = new long[1 << 16];
+        private int size;
+
+        void add(final long valueNs)
+        {
+            if (size == values.length)
+            {
+                values = java.util.Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = valueNs;
+        }
+
+        double quantileMs(final double quantile)
+        {
+            if (size == 0)
+            {
+                return 0;
+            }
+            java.util.Arrays.sort(values, 0, size);
+            final int index = Math.min(size - 1, (int)Math.ceil(quantile * size) - 1);
+            return values[Math.max(0, index)] / 1e6;
         }
     }
 }
