@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side load test of the SSE broker and nginx+nchan on loopback.
+# Side-by-side load test of the SSE broker and nginx+nchan (and, as target cref, a C reference server) on loopback.
 #
 #   bench/compare-nchan.sh [matrix|many-topics|idle] [options]
 #
@@ -14,6 +14,11 @@
 #   SUBSCRIBERS="1000 10000 19000"   RATES="100 1000"   TOPICS=10   PAYLOAD_BYTES=100
 #   TARGETS="broker nchan"  which servers to test; with PROTOCOL=h2 the default is "broker broker-h1 nchan", so
 #                           the broker's h2 and HTTP/1.1 figures come from the same run
+#                           cref: bench/cref/sse_ref.c, a single-threaded C epoll server that encodes each event once
+#                           and writes each subscriber's queued events with one sendmsg: a baseline for CPU per
+#                           delivery, not a product (docs/loadgen.md). Built with gcc into $OUT, published to over the
+#                           ingest protocol; it serves HTTP/1.1 only, so with PROTOCOL=h2 its points run over h1
+#   CREF_ARGS=""            extra arguments for sse_ref, e.g. "--history 1000 --max-queue-bytes 1048576"
 #   BROKER_PUBLISH=ingest   ingest (TCP ingest protocol) or http (POST /publish)
 #   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
@@ -23,6 +28,7 @@
 #   PROTOCOL=h1             subscribers over HTTP/1.1 (h1) or h2c with prior knowledge, 100 streams a connection (h2);
 #                           target broker-h1 is the broker with HTTP/1.1 subscribers whatever PROTOCOL says
 #   BROKER_HTTP_PORT=8080 BROKER_INGEST_PORT=7070 NCHAN_PORT=8081 NCHAN_H2_PORT=8082
+#   CREF_HTTP_PORT=8083 CREF_INGEST_PORT=7073
 #
 # Per point it also reports CPU per delivery (user and sys apart), write syscalls per second and deliveries per
 # write syscall, and wake-ups per second (voluntary context switches of all the server's threads). Write syscalls
@@ -62,6 +68,9 @@ BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
 NCHAN_H2_PORT="${NCHAN_H2_PORT:-8082}"
+CREF_HTTP_PORT="${CREF_HTTP_PORT:-8083}"
+CREF_INGEST_PORT="${CREF_INGEST_PORT:-7073}"
+CREF_ARGS="${CREF_ARGS:-}"
 SERVER_CPUS="${SERVER_CPUS:-}"
 LOADGEN_CPUS="${LOADGEN_CPUS:-}"
 
@@ -105,7 +114,7 @@ prepare_host() {
     log "open files per process: $(ulimit -n)"
     sysctl -w net.ipv4.ip_local_port_range="1024 65000" >/dev/null 2>&1 || log "could not widen the local port range"
     # Keep the servers' ports out of that range, or a client connection may take one as its source port.
-    sysctl -w net.ipv4.ip_local_reserved_ports="$BROKER_HTTP_PORT,$BROKER_INGEST_PORT,$NCHAN_PORT,$NCHAN_H2_PORT" \
+    sysctl -w net.ipv4.ip_local_reserved_ports="$BROKER_HTTP_PORT,$BROKER_INGEST_PORT,$NCHAN_PORT,$NCHAN_H2_PORT,$CREF_HTTP_PORT,$CREF_INGEST_PORT" \
         >/dev/null 2>&1 ||
         log "could not reserve the server ports"
     sysctl -w net.core.somaxconn=8192 >/dev/null 2>&1 || true
@@ -216,13 +225,34 @@ start_broker-h1() {
     start_broker
 }
 
-# protocol_of TARGET -> the subscribers' protocol for that target's points
+# protocol_of TARGET -> the subscribers' protocol for that target's points (cref serves HTTP/1.1 only)
 protocol_of() {
-    if [ "$1" = broker-h1 ]; then
+    if [ "$1" = broker-h1 ] || [ "$1" = cref ]; then
         echo h1
     else
         echo "$PROTOCOL"
     fi
+}
+
+# The C reference server, built into the run's directory (nothing is built into the source tree).
+start_cref() {
+    local bin="$OUT/sse_ref"
+    if [ ! -x "$bin" ]; then
+        command -v gcc >/dev/null || { log "cref needs gcc (Debian: apt-get install gcc)"; exit 1; }
+        log "building $bin"
+        gcc -O2 -Wall -Wextra -o "$bin" "$HERE/cref/sse_ref.c"
+    fi
+    [ "$PROTOCOL" = h2 ] && log "cref serves HTTP/1.1 only: its points run over h1"
+    log "starting cref (C reference server)"
+    # shellcheck disable=SC2086
+    "${PIN_SERVER[@]}" "$bin" --http-port "$CREF_HTTP_PORT" --ingest-port "$CREF_INGEST_PORT" $CREF_ARGS \
+        >"$OUT/cref.log" 2>&1 &
+    SERVER_PID=$!
+    STARTED_PIDS+=("$SERVER_PID")
+    wait_for_port "$CREF_HTTP_PORT"
+    wait_for_port "$CREF_INGEST_PORT"
+    SUB_URL="http://127.0.0.1:$CREF_HTTP_PORT/events?topic={topic}"
+    PUB_URL="ingest://127.0.0.1:$CREF_INGEST_PORT"
 }
 
 start_nchan() {
@@ -372,9 +402,9 @@ run_matrix() {
         echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
         echo "$(java -version 2>&1 | head -1), commit ${COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}."
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
-        echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST. Latency = receive time - intended send time."
+        echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST, cref via ingest. Latency = receive time - intended send time."
         echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
-        echo "Subscribers over $PROTOCOL (broker-h1: HTTP/1.1); warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
+        echo "Subscribers over $PROTOCOL (broker-h1, cref: HTTP/1.1); warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
         if [ -n "$PERF_SYSCALLS" ]; then
             echo "Write syscalls: write, writev, send(to), sendmsg, sendmmsg of the server's threads, counted by perf stat."
         else
