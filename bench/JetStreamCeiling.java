@@ -64,7 +64,16 @@ public final class JetStreamCeiling
                     new OrderedConsumerConfiguration().filterSubject("ceiling.>").deliverPolicy(DeliverPolicy.All))
                     .consume(ConsumeOptions.builder().expiresIn(5_000).batchSize(Integer.parseInt(mode.substring(5)))
                         .build(), message -> consumed.incrementAndGet());
-                consumer = pull::stop;
+                consumer = () ->
+                {
+                    // Stop, then let the pull under way end before the stream goes, or it is answered 409.
+                    pull.stop();
+                    final long untilNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+                    while (!pull.isFinished() && System.nanoTime() - untilNs < 0)
+                    {
+                        Thread.sleep(50);
+                    }
+                };
             }
             else if ("push".equals(mode))
             {
