@@ -21,6 +21,8 @@
 #   CREF_ARGS=""            extra arguments for sse_ref, e.g. "--history 1000 --max-queue-bytes 1048576"
 #   BROKER_PUBLISH=ingest   ingest (TCP ingest protocol) or http (POST /publish)
 #   BROKER_ARGS=""          extra arguments for `serve`;  BROKER_JAVA_OPTS="" (empty: bin/sse-broker's defaults)
+#   LOADGEN_ARGS=""         extra arguments for the load generator, e.g. "--publish-linger-us 1000" (a publisher that
+#                           gathers what it publishes within 1 ms into one write; ingest publishing only)
 #   OUT=bench/results/<timestamp>   where the table, logs and per-point results go
 #   SKIP_INSTALL=1          do not apt-get install nginx and nchan
 #   SERVER_CPUS="" LOADGEN_CPUS=""   pin the server and the load generator to CPU lists (taskset -c), e.g. 0 and 1,
@@ -64,6 +66,7 @@ fi
 BROKER_PUBLISH="${BROKER_PUBLISH:-ingest}"
 BROKER_ARGS="${BROKER_ARGS:-}"
 BROKER_JAVA_OPTS="${BROKER_JAVA_OPTS:-}"
+LOADGEN_ARGS="${LOADGEN_ARGS:-}"
 BROKER_HTTP_PORT="${BROKER_HTTP_PORT:-8080}"
 BROKER_INGEST_PORT="${BROKER_INGEST_PORT:-7070}"
 NCHAN_PORT="${NCHAN_PORT:-8081}"
@@ -312,7 +315,7 @@ run_point() {
         --sub-url "$SUB_URL" --protocol "$protocol" --publish "$PUB_URL" --source-addresses "$SOURCES" \
         --ramp-seconds "$ramp" --warmup-seconds "$warmup" --duration-seconds "$SECONDS_PER_POINT" \
         --drain-seconds "$drain" --processes $(( (subs + 9999) / 10000 )) \
-        --label "$target-$subs-$rate" --out "$dir" >"$dir/loadgen.log" 2>&1 &
+        --label "$target-$subs-$rate" --out "$dir" $LOADGEN_ARGS >"$dir/loadgen.log" 2>&1 &
     local loadgen_pid=$!
     STARTED_PIDS+=("$loadgen_pid")
     # Server CPU inside the measurement window (the JVM start-up takes about the 3 s allowed for it),
@@ -403,7 +406,7 @@ run_matrix() {
         echo "$(java -version 2>&1 | head -1), commit ${COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)}."
         echo "Window ${SECONDS_PER_POINT}s per point, $TOPICS topics, $PAYLOAD_BYTES-byte payloads, loopback;"
         echo "broker published via $BROKER_PUBLISH, nchan via HTTP POST, cref via ingest. Latency = receive time - intended send time."
-        echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}."
+        echo "Broker started with bin/sse-broker, JAVA_OPTS: ${BROKER_JAVA_OPTS:-launcher defaults}; load generator arguments: ${LOADGEN_ARGS:-none}."
         echo "Subscribers over $PROTOCOL (broker-h1, cref: HTTP/1.1); warm-up ${WARMUP_SECONDS:-10}s; server CPUs ${SERVER_CPUS:-all}, load generator CPUs ${LOADGEN_CPUS:-all}."
         if [ -n "$PERF_SYSCALLS" ]; then
             echo "Write syscalls: write, writev, send(to), sendmsg, sendmmsg of the server's threads, counted by perf stat."

@@ -108,6 +108,7 @@ public final class IngestClient implements AutoCloseable
         private long connectTimeoutMs = 10_000;
         private long publishTimeoutMs = 30_000;
         private long closeTimeoutMs = 10_000;
+        private long flushLingerUs;
         private int maxInFlight;
         private int writeBufferHighWaterMarkBytes = 1024 * 1024;
         private EventLoopGroup group;
@@ -227,6 +228,28 @@ public final class IngestClient implements AutoCloseable
         }
 
         /**
+         * @param flushLingerUs how long a published frame may wait to be written, so that the frames published
+         *                      meanwhile go out in the same socket write; 0 (the default) writes each at once. A
+         *                      publisher of thousands of events a second saves a write, and the broker a read and an
+         *                      acknowledgement, per event it gathers, for at most this much added latency.
+         * @return this.
+         */
+        public Context flushLingerUs(final long flushLingerUs)
+        {
+            if (flushLingerUs < 0)
+            {
+                throw new IllegalArgumentException("flushLingerUs must not be negative: " + flushLingerUs);
+            }
+            this.flushLingerUs = flushLingerUs;
+            return this;
+        }
+
+        public long flushLingerUs()
+        {
+            return flushLingerUs;
+        }
+
+        /**
          * @param maxInFlight client-side cap on unanswered frames, 0 to use the broker's {@code maxInFlight}.
          * @return this.
          */
@@ -293,6 +316,8 @@ public final class IngestClient implements AutoCloseable
     private final Map<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> handshake = new CompletableFuture<>();
     private final Runnable flushTask = this::runFlush;
+    /** Delay of the scheduled flush after the first frame queued since the last one; 0: at once. */
+    private final long flushLingerNs;
     // Multi-producer (publishing threads), single consumer (the event loop's flush task).
     private final Queue<ByteBuf> outbound = PlatformDependent.newMpscQueue();
     private final ConnectionHandler connectionHandler = new ConnectionHandler();
@@ -339,6 +364,7 @@ public final class IngestClient implements AutoCloseable
         this.maxInFlightCap = ctx.maxInFlight();
         this.publishTimeoutNs = TimeUnit.MILLISECONDS.toNanos(ctx.publishTimeoutMs());
         this.closeTimeoutMs = ctx.closeTimeoutMs();
+        this.flushLingerNs = TimeUnit.MICROSECONDS.toNanos(ctx.flushLingerUs());
         this.tokenBytes = ctx.token().getBytes(StandardCharsets.UTF_8);
         this.nameBytes = ctx.name().getBytes(StandardCharsets.UTF_8);
         this.publisherIdBytes = null == ctx.publisherId() ? null : ctx.publisherId().getBytes(StandardCharsets.US_ASCII);
@@ -596,7 +622,7 @@ public final class IngestClient implements AutoCloseable
         }
         else
         {
-            scheduleFlush();
+            channel.eventLoop().execute(flushTask); // now, whatever the linger
         }
     }
 
@@ -831,7 +857,14 @@ public final class IngestClient implements AutoCloseable
     {
         if (!flushScheduled.get() && flushScheduled.compareAndSet(false, true))
         {
-            channel.eventLoop().execute(flushTask);
+            if (0 == flushLingerNs)
+            {
+                channel.eventLoop().execute(flushTask);
+            }
+            else
+            {
+                channel.eventLoop().schedule(flushTask, flushLingerNs, TimeUnit.NANOSECONDS);
+            }
         }
     }
 

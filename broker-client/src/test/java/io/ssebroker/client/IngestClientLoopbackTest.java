@@ -7,6 +7,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +148,78 @@ class IngestClientLoopbackTest
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
         assertEquals(frames, acked.get());
+        client.close();
+    }
+
+    @Test
+    void shouldHoldFramesForTheFlushLingerThenWriteThemInOneWrite() throws Exception
+    {
+        final long lingerMs = 300;
+        final int frames = 5;
+        final AtomicLong publishedAtNs = new AtomicLong();
+        final AtomicLong firstReadAtNs = new AtomicLong();
+        final AtomicLong availableAfterFirst = new AtomicLong();
+        final AtomicLong frameBytes = new AtomicLong();
+        startBroker(
+            (in, out) ->
+            {
+                expectHello(in);
+                writeWelcome(out, 64);
+                for (int seq = 1; seq <= frames; seq++)
+                {
+                    final int length = in.readInt();
+                    if (1 == seq)
+                    {
+                        firstReadAtNs.set(System.nanoTime());
+                        frameBytes.set(4 + length);
+                    }
+                    in.readFully(new byte[length]);
+                    if (1 == seq)
+                    {
+                        availableAfterFirst.set(in.available());
+                    }
+                }
+                writeAck(out, 1, frames, 1);
+            });
+        final IngestClient client = IngestClient.connect(new IngestClient.Context()
+            .port(server.getLocalPort())
+            .flushLingerUs(TimeUnit.MILLISECONDS.toMicros(lingerMs)));
+        final List<CompletableFuture<Long>> acks = new ArrayList<>();
+        publishedAtNs.set(System.nanoTime());
+        for (int i = 0; i < frames; i++)
+        {
+            acks.add(client.publish("t", null, "payload".getBytes(StandardCharsets.US_ASCII)));
+        }
+        for (final CompletableFuture<Long> ack : acks)
+        {
+            ack.get(10, TimeUnit.SECONDS);
+        }
+        brokerThread.join(10_000);
+        assertTrue(firstReadAtNs.get() - publishedAtNs.get() >= TimeUnit.MILLISECONDS.toNanos(lingerMs),
+            "held for the linger: read " + (firstReadAtNs.get() - publishedAtNs.get()) / 1_000_000 + " ms after");
+        assertEquals((frames - 1) * frameBytes.get(), availableAfterFirst.get(),
+            "the frames published within the linger arrived with the first, in one write");
+        client.close();
+    }
+
+    @Test
+    void shouldFlushAtOnceWhenAskedWhateverTheLinger() throws Exception
+    {
+        startBroker(
+            (in, out) ->
+            {
+                expectHello(in);
+                writeWelcome(out, 64);
+                final int length = in.readInt();
+                in.readFully(new byte[length]);
+                writeAck(out, 1, 1, 77);
+            });
+        final IngestClient client = IngestClient.connect(new IngestClient.Context()
+            .port(server.getLocalPort())
+            .flushLingerUs(TimeUnit.MINUTES.toMicros(10)));
+        final CompletableFuture<Long> ack = client.publish("t", null, "x".getBytes(StandardCharsets.US_ASCII));
+        client.flush();
+        assertEquals(77L, ack.get(10, TimeUnit.SECONDS), "written by flush(), not ten minutes later");
         client.close();
     }
 

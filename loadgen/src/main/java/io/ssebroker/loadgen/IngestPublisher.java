@@ -31,7 +31,8 @@ final class IngestPublisher extends Publisher implements AckListener
         final long deadlineNs,
         final String host,
         final int port,
-        final String token)
+        final String token,
+        final long lingerUs)
     {
         super(schedule, payloadBytes, deadlineNs);
         topicNames = new AsciiString[schedule.topics()];
@@ -44,6 +45,7 @@ final class IngestPublisher extends Publisher implements AckListener
             .port(port)
             .token(token)
             .name("loadgen")
+            .flushLingerUs(lingerUs)
             .listener(this));
     }
 

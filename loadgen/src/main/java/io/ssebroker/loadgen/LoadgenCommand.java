@@ -86,6 +86,11 @@ public final class LoadgenCommand implements Callable<Integer>
     @Option(names = "--publish", description = "ingest://host:port, or an http:// URL with {topic} for raw-body POST (default: ${DEFAULT-VALUE}).")
     String publish = "ingest://127.0.0.1:7070";
 
+    @Option(names = "--publish-linger-us", description = "Over ingest://, how long a published event may wait to be "
+        + "written so that the events published meanwhile share its socket write; 0 writes each at once (default: "
+        + "${DEFAULT-VALUE}).")
+    long publishLingerUs;
+
     @Option(names = "--token", description = "Ingest token, if the broker requires one.")
     String token = "";
 
@@ -472,7 +477,8 @@ public final class LoadgenCommand implements Callable<Integer>
         if (publish.startsWith("ingest://"))
         {
             final URI uri = ingestUri();
-            return new IngestPublisher(schedule, payloadBytes, deadlineNs, uri.getHost(), uri.getPort(), token);
+            return new IngestPublisher(schedule, payloadBytes, deadlineNs, uri.getHost(), uri.getPort(), token,
+                publishLingerUs);
         }
         if (publish.startsWith("http://"))
         {
