@@ -12,6 +12,8 @@ import io.ssebroker.server.config.BrokerConfig;
  */
 public final class FuzzInputs
 {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
     /** Inputs longer than this are described by their first bytes only. */
     private static final int DESCRIBED_BYTES = 256;
 
@@ -76,10 +78,26 @@ public final class FuzzInputs
             }
             else
             {
-                text.append(String.format("\\x%02x", b));
+                text.append("\\x").append(HEX[b >> 4]).append(HEX[b & 0xF]);
             }
         }
         return text.append(bytes.length > DESCRIBED_BYTES ? "\"..." : "\"").toString();
+    }
+
+    /**
+     * @return an object whose {@code toString} is {@link #describe}: for messages built only when they are shown
+     *         (a fuzzer runs thousands of inputs a second, and describing each took a fifth of its time).
+     */
+    public static Object described(final byte[] bytes)
+    {
+        return new Object()
+        {
+            @Override
+            public String toString()
+            {
+                return describe(bytes);
+            }
+        };
     }
 
     /**

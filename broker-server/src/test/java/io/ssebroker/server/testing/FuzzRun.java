@@ -100,7 +100,7 @@ public final class FuzzRun implements AutoCloseable
         try
         {
             exchange.exchange(input);
-            afterInput(FuzzInputs.describe(input));
+            afterInput(FuzzInputs.described(input));
         }
         catch (final Throwable failure)
         {
