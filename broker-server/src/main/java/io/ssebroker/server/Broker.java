@@ -222,11 +222,8 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
             .bind(new InetSocketAddress(config.host(), config.ingestPort()))
             .sync()
             .channel();
-        if (null == cluster)
-        {
-            // Node-local numbers; on a cluster they would interleave with every node's in the shared stream.
-            statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS);
-        }
+        // On a cluster every node's numbers go through the shared stream: each node publishes to a topic of its own.
+        statsFeed = StatsFeed.start(this, workerGroup.next(), STATS_INTERVAL_MS, statsTopic());
         jwtKeys.startPolling(config.jwtReloadMs());
         if (LOG.isInfoEnabled())
         {
@@ -428,6 +425,12 @@ public final class Broker implements AutoCloseable, HttpBackend, IngestBackend, 
     public long epochId()
     {
         return engine.epochId();
+    }
+
+    @Override
+    public String statsTopic()
+    {
+        return null == cluster ? StatsFeed.TOPIC : StatsFeed.TOPIC + "." + cluster.nodeName();
     }
 
     public boolean isClosing()

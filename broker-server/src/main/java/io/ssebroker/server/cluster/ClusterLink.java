@@ -435,6 +435,14 @@ public final class ClusterLink implements AutoCloseable
     }
 
     /**
+     * @return this node's name in the cluster (a UUID drawn at start), in its message ids and its stats topic.
+     */
+    public String nodeName()
+    {
+        return nodeName;
+    }
+
+    /**
      * @return true once this node has applied everything the stream held when it started.
      */
     public boolean caughtUp()

@@ -61,10 +61,22 @@ public final class StatsFeed implements PublishQueue.Answer
      */
     public static StatsFeed start(final StatsBackend broker, final EventLoop loop, final long intervalMs)
     {
-        final Topic topic = broker.topics().lookupOrCreate(TOPIC);
+        return start(broker, loop, intervalMs, TOPIC);
+    }
+
+    /**
+     * Starts publishing every {@code intervalMs} to the given topic (on a cluster, the node's own under {@link
+     * #TOPIC}, so that the nodes' numbers, which all go through the shared stream, do not interleave).
+     *
+     * @return the feed, or null when the topic cannot be registered (topic limit reached).
+     */
+    public static StatsFeed start(
+        final StatsBackend broker, final EventLoop loop, final long intervalMs, final String topicName)
+    {
+        final Topic topic = broker.topics().lookupOrCreate(topicName);
         if (null == topic)
         {
-            LOG.warn("no room for the {} topic: the dashboard gets no numbers", TOPIC);
+            LOG.warn("no room for the {} topic: the dashboard gets no numbers", topicName);
             return null;
         }
         final StatsFeed feed = new StatsFeed(broker, loop, topic);

@@ -29,6 +29,15 @@ public interface HttpBackend extends PublishBackend
     PrometheusExposition exposition();
 
     /**
+     * @return the topic this broker publishes its own numbers to, which {@code /dashboard} follows: {@code
+     *         @broker.stats}, or on a cluster {@code @broker.stats.<node>}, each node's its own.
+     */
+    default String statsTopic()
+    {
+        return io.ssebroker.codec.TopicNames.RESERVED_PREFIX + "stats";
+    }
+
+    /**
      * @return true once shutdown has begun.
      */
     boolean isClosing();

@@ -300,7 +300,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter
                 break;
 
             case DASHBOARD:
-                answer(request, StaticPages.dashboard(ctx.alloc()), false);
+                answer(request, StaticPages.dashboard(ctx.alloc(), broker.statsTopic()), false);
                 break;
 
             case READY:

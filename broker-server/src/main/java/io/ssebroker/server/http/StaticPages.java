@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpVersion;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 
 /**
@@ -23,6 +24,8 @@ public final class StaticPages
 {
     private static final byte[] INDEX = load("index.html");
     private static final byte[] DASHBOARD = load("dashboard.html");
+    /** The topic dashboard.html follows, as it names it. */
+    private static final String DASHBOARD_TOPIC = "@broker.stats";
 
     private StaticPages()
     {
@@ -42,6 +45,21 @@ public final class StaticPages
     public static FullHttpResponse dashboard(final ByteBufAllocator alloc)
     {
         return page(alloc, DASHBOARD);
+    }
+
+    /**
+     * @param statsTopic the topic the page follows instead of {@code @broker.stats} (a cluster node's own).
+     * @return the dashboard as a complete response, owned by the caller.
+     */
+    public static FullHttpResponse dashboard(final ByteBufAllocator alloc, final String statsTopic)
+    {
+        if (DASHBOARD_TOPIC.equals(statsTopic))
+        {
+            return page(alloc, DASHBOARD);
+        }
+        // A page request is rare: the node's page is made when asked for.
+        return page(alloc, new String(DASHBOARD, StandardCharsets.UTF_8).replace(DASHBOARD_TOPIC, statsTopic)
+            .getBytes(StandardCharsets.UTF_8));
     }
 
     private static FullHttpResponse page(final ByteBufAllocator alloc, final byte[] html)

@@ -420,7 +420,7 @@ public final class Http2BrokerHandler extends Http2ConnectionHandler
                 break;
 
             case DASHBOARD:
-                respond(stream, StaticPages.dashboard(ctx.alloc()), HttpMethod.HEAD.equals(httpMethod));
+                respond(stream, StaticPages.dashboard(ctx.alloc(), broker.statsTopic()), HttpMethod.HEAD.equals(httpMethod));
                 break;
 
             case READY:

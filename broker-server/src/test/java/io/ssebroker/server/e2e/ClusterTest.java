@@ -6,6 +6,7 @@ import io.ssebroker.client.IngestClient;
 import io.ssebroker.server.Broker;
 import io.ssebroker.server.testing.Await;
 import io.ssebroker.server.testing.ClusterNodes;
+import io.ssebroker.server.testing.RawHttp;
 import io.ssebroker.server.testing.SseEvent;
 import io.ssebroker.server.testing.SseStream;
 import org.junit.jupiter.api.Test;
@@ -17,8 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +70,41 @@ class ClusterTest
         assertEquals(seenOnB, seenOnA);
         assertEquals(a.epochId(), b.epochId(), "both nodes derive the epoch from the stream");
         assertTrue(id >= a.epochId(), id + " below the epoch " + a.epochId());
+    }
+
+    @Test
+    void shouldGiveEachNodeADashboardFeedOfItsOwnNumbers() throws Exception
+    {
+        final Broker a = node();
+        final Broker b = node();
+        assertTrue(a.statsTopic().startsWith("@broker.stats."), a.statsTopic());
+        assertNotEquals(a.statsTopic(), b.statsTopic(), "each node publishes its numbers to a topic of its own");
+        final String page = RawHttp.get(a.httpPort(), "/dashboard").bodyText();
+        assertTrue(page.contains("'" + a.statsTopic() + "'"), "the node's dashboard follows its own topic");
+
+        // Two subscribers on A, one on B: each node's feed counts its own.
+        final SseStream feedA = subscribe(a, a.statsTopic());
+        final SseStream other = subscribe(a, "scores");
+        final SseStream feedB = subscribe(b, b.statsTopic());
+        assertEquals(2, subscribersOnceSettled(feedA, 2), "A's feed counts A's subscribers");
+        assertEquals(1, subscribersOnceSettled(feedB, 1), "B's feed counts B's subscribers");
+        other.close();
+    }
+
+    /** Reads the feed's stats events until one counts {@code expected} subscribers, or gives the last count. */
+    private static long subscribersOnceSettled(final SseStream feed, final long expected) throws Exception
+    {
+        final Pattern total = Pattern.compile("\"total\":(\\d+)");
+        long last = -1;
+        for (int i = 0; i < 10 && last != expected; i++)
+        {
+            final SseEvent event = feed.nextEvent();
+            assertEquals("stats", event.event(), event.toString());
+            final Matcher matcher = total.matcher(event.data());
+            assertTrue(matcher.find(), event.data());
+            last = Long.parseLong(matcher.group(1));
+        }
+        return last;
     }
 
     @Test
