@@ -55,16 +55,6 @@ public final class StatsFeed implements PublishQueue.Answer
     }
 
     /**
-     * Starts publishing every {@code intervalMs}.
-     *
-     * @return the feed, or null when the topic cannot be registered (topic limit reached).
-     */
-    public static StatsFeed start(final StatsBackend broker, final EventLoop loop, final long intervalMs)
-    {
-        return start(broker, loop, intervalMs, TOPIC);
-    }
-
-    /**
      * Starts publishing every {@code intervalMs} to the given topic (on a cluster, the node's own under {@link
      * #TOPIC}, so that the nodes' numbers, which all go through the shared stream, do not interleave).
      *

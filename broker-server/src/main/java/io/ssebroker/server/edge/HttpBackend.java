@@ -5,6 +5,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.ssebroker.fanout.LoopFanOut;
 import io.ssebroker.log.TopicRegistry;
 import io.ssebroker.server.auth.Authenticator;
+import io.ssebroker.server.dashboard.StatsFeed;
 import io.ssebroker.server.metrics.HttpMetrics;
 import io.ssebroker.server.metrics.PrometheusExposition;
 
@@ -34,7 +35,7 @@ public interface HttpBackend extends PublishBackend
      */
     default String statsTopic()
     {
-        return io.ssebroker.codec.TopicNames.RESERVED_PREFIX + "stats";
+        return StatsFeed.TOPIC;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.ssebroker.server.dashboard.StatsFeed;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,8 +25,6 @@ public final class StaticPages
 {
     private static final byte[] INDEX = load("index.html");
     private static final byte[] DASHBOARD = load("dashboard.html");
-    /** The topic dashboard.html follows, as it names it. */
-    private static final String DASHBOARD_TOPIC = "@broker.stats";
 
     private StaticPages()
     {
@@ -40,25 +39,18 @@ public final class StaticPages
     }
 
     /**
-     * @return the dashboard as a complete response, owned by the caller.
-     */
-    public static FullHttpResponse dashboard(final ByteBufAllocator alloc)
-    {
-        return page(alloc, DASHBOARD);
-    }
-
-    /**
-     * @param statsTopic the topic the page follows instead of {@code @broker.stats} (a cluster node's own).
+     * @param statsTopic the topic the page follows: {@link StatsFeed#TOPIC}, which dashboard.html names, or a
+     *                   cluster node's own.
      * @return the dashboard as a complete response, owned by the caller.
      */
     public static FullHttpResponse dashboard(final ByteBufAllocator alloc, final String statsTopic)
     {
-        if (DASHBOARD_TOPIC.equals(statsTopic))
+        if (StatsFeed.TOPIC.equals(statsTopic))
         {
             return page(alloc, DASHBOARD);
         }
         // A page request is rare: the node's page is made when asked for.
-        return page(alloc, new String(DASHBOARD, StandardCharsets.UTF_8).replace(DASHBOARD_TOPIC, statsTopic)
+        return page(alloc, new String(DASHBOARD, StandardCharsets.UTF_8).replace(StatsFeed.TOPIC, statsTopic)
             .getBytes(StandardCharsets.UTF_8));
     }
 
